@@ -1,0 +1,12 @@
+# Writes a C++ file holding every schema/NNNN_*.sql migration, in name order.
+set(body "// Generated from schema/*.sql by cmake/embed_migrations.cmake. Do not edit.\n#include \"store/migrations.h\"\nnamespace guichet::store {\nconst std::vector<Migration>& migrations() {\n  static const std::vector<Migration> all = {\n")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME_WE)
+  string(REGEX MATCH "^[0-9]+" version ${name})
+  math(EXPR version "${version} + 0")
+  file(READ ${f} sql)
+  string(APPEND body "    {${version}, \"${name}\", R\"guichet_sql(${sql})guichet_sql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return all;\n}\n}  // namespace guichet::store\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

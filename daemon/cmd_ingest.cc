@@ -1,0 +1,171 @@
+// guichet ingest [--mailbox NAME] [--json] [--dry-run] [PATH|-]...
+//
+// Imports mail from .eml files, mbox files, Maildir folders and folders of files, or one message
+// on standard input (an MTA pipe: `| guichet ingest --mailbox urbanisme`). Each message becomes a
+// request or is recorded as a duplicate. Pipe mode: exit 0 once stored (a duplicate too), 75
+// (EX_TEMPFAIL) when it could not be stored so that the MTA keeps the mail and retries; malformed
+// mail is never refused: it is stored raw with its problems.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "commands.h"
+#include "engine/ingest.h"
+#include "mail/message_json.h"
+#include "transport/mail_files.h"
+
+namespace guichet::cli {
+
+namespace {
+
+// An import commits in batches: one fsync per batch instead of one per mail. Nothing is reported
+// as stored before its batch is committed.
+constexpr size_t kBatchMessages = 500;
+constexpr auto kBatchTime = std::chrono::seconds(1);
+
+struct Options {
+  std::vector<std::string> paths;
+  std::string mailbox;
+  bool json = false;
+  bool dry_run = false;
+};
+
+struct Reported {
+  engine::Outcome outcome;
+  std::string location;
+};
+
+class Importer {
+ public:
+  Importer(Context& ctx, const Options& opt) : ctx_(ctx), opt_(opt) {
+    if (!opt.mailbox.empty()) {
+      if (const auto* mb = ctx.config.mailbox(opt.mailbox)) options_.department = mb->department;
+      else spdlog::warn("mailbox \"{}\" is not in the configuration: its mail gets no default department", opt.mailbox);
+    }
+    options_.dry_run = opt.dry_run;
+  }
+
+  Result<void> add(transport::RawMail&& mail, const std::string& kind) {
+    if (!tx_ && !opt_.dry_run) {
+      auto tx = ctx_.store->transaction();
+      if (!tx) return tx.error();
+      tx_.emplace(std::move(*tx));
+      batch_started_ = std::chrono::steady_clock::now();
+    }
+    store::Source src{opt_.mailbox.empty() ? kind : opt_.mailbox, mail.location};
+    auto out = engine::ingest(*ctx_.store, mail.bytes, src, options_, clock_);
+    if (!out) return out.error();
+    spdlog::info("{} {}: {} {} (Message-ID {})", src.mailbox, mail.location, engine::kind_name(out->kind),
+                 out->reference, out->message_id);
+    pending_.push_back(Reported{std::move(*out), std::move(mail.location)});
+    if (pending_.size() >= kBatchMessages || std::chrono::steady_clock::now() - batch_started_ > kBatchTime)
+      return flush();
+    return {};
+  }
+
+  Result<void> flush() {
+    if (tx_) {
+      if (auto r = tx_->commit(); !r) return r;
+      tx_.reset();
+    }
+    for (const auto& r : pending_) print(r);
+    pending_.clear();
+    return {};
+  }
+
+  // Messages decided but not committed when an error stopped the run.
+  size_t lost_batch() const { return pending_.size(); }
+  int created() const { return created_; }
+  int duplicates() const { return duplicates_; }
+  int with_problems() const { return with_problems_; }
+
+ private:
+  void print(const Reported& r) {
+    const auto& o = r.outcome;
+    if (o.kind == engine::Decision::Kind::new_request) ++created_;
+    else ++duplicates_;
+    if (!o.problems.empty()) ++with_problems_;
+    if (opt_.json) {
+      nlohmann::ordered_json j;
+      j["location"] = r.location;
+      j["outcome"] = engine::kind_name(o.kind);
+      j["reference"] = o.reference.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(o.reference);
+      j["message_id"] = o.message_id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(o.message_id);
+      j["from"] = mail::address_json(o.from);
+      j["subject"] = o.subject;
+      j["matched_by"] = o.matched_by;
+      j["problems"] = o.problems;
+      j["dry_run"] = opt_.dry_run;
+      print_json(j, false);
+    } else {
+      std::cout << (o.reference.empty() ? std::string("-") : o.reference) << "  "
+                << (o.kind == engine::Decision::Kind::new_request ? "new      " : "duplicate") << "  "
+                << (o.from.address.empty() ? "(no sender)" : o.from.address) << "  " << o.subject
+                << (o.problems.empty() ? "" : "  [" + std::to_string(o.problems.size()) + " problem(s)]") << "\n";
+    }
+  }
+
+  Context& ctx_;
+  const Options& opt_;
+  engine::IngestOptions options_;
+  SystemClock clock_;
+  std::optional<store::Transaction> tx_;
+  std::chrono::steady_clock::time_point batch_started_;
+  std::vector<Reported> pending_;
+  int created_ = 0, duplicates_ = 0, with_problems_ = 0;
+};
+
+int run(Context& ctx, const Options& opt) {
+  std::vector<std::string> paths = opt.paths;
+  if (paths.empty()) paths.push_back("-");
+  // Refuse unreadable paths before importing anything: a half import is harder to reason about.
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (p != "-" && !std::filesystem::exists(p, ec)) return report(Error{Errc::no_input, p + ": no such file or directory"});
+  }
+  Importer importer(ctx, opt);
+  for (const auto& p : paths) {
+    Result<void> r;
+    if (p == "-") {
+      auto in = transport::read_stdin();
+      // A read error on the pipe is the MTA's to retry.
+      if (!in) return report(Error{Errc::temp_fail, in.error().message});
+      r = importer.add(transport::RawMail{std::move(*in), "stdin"}, "stdin");
+    } else {
+      r = transport::read_mail_path(p, [&](transport::RawMail&& m) { return importer.add(std::move(m), "file"); });
+    }
+    if (r) r = importer.flush();
+    if (!r) {
+      if (importer.lost_batch() > 0)
+        std::cerr << "guichet: " << importer.lost_batch() << " message(s) of the last batch were not stored\n";
+      std::cerr << "guichet: stored " << importer.created() + importer.duplicates() << " message(s) before the error\n";
+      return report(r.error());
+    }
+  }
+  if (!opt.json) {
+    std::cerr << (opt.dry_run ? "dry run: " : "") << importer.created() << " new request(s), "
+              << importer.duplicates() << " duplicate(s)";
+    if (importer.with_problems() > 0) std::cerr << ", " << importer.with_problems() << " with decoding problems";
+    std::cerr << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_ingest(CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  Command c;
+  c.app = app.add_subcommand("ingest", "Store mail from files, mbox, Maildir folders or standard input");
+  c.app->add_option("paths", opt->paths, ".eml or mbox files, Maildir or plain folders; - (default) for stdin");
+  c.app->add_option("--mailbox", opt->mailbox, "the configured mailbox this mail arrived in");
+  c.app->add_flag("--json", opt->json, "one JSON object per message (docs/json.md)");
+  c.app->add_flag("--dry-run", opt->dry_run, "decide and print, write nothing");
+  c.needs = Needs::store_write;
+  c.run = [opt](Context& ctx) { return run(ctx, *opt); };
+  return c;
+}
+
+}  // namespace guichet::cli

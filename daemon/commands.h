@@ -1,0 +1,51 @@
+// The guichet command line: one file per subcommand (cmd_*.cc), wired together in main.cc.
+// Commands see only libguichet's public headers.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "config/config.h"
+#include "store/store.h"
+
+namespace guichet::cli {
+
+struct GlobalOptions {
+  std::string config = config::kDefaultPath;
+  std::string db;  // overrides the configured database
+  int verbosity = 0;
+};
+
+// What a command needs opened before it runs (like mu's table of "writable store / read-only").
+enum class Needs { nothing, config, store_read, store_write };
+
+struct Context {
+  config::Config config;
+  std::optional<store::Store> store;
+};
+
+struct Command {
+  CLI::App* app = nullptr;
+  Needs needs = Needs::nothing;
+  std::function<int(Context&)> run;  // returns the process exit code
+};
+
+Command add_parse(CLI::App& app);
+Command add_ingest(CLI::App& app);
+Command add_list(CLI::App& app);
+Command add_show(CLI::App& app);
+
+// Opens what `needs` asks for. Applies the configured time zone to the process.
+Result<Context> open_context(const GlobalOptions& g, Needs needs);
+
+// Prints "guichet: <message>" on stderr and returns the sysexits code for `e`.
+int report(const Error& e);
+
+// JSON on stdout, UTF-8, invalid bytes replaced rather than thrown on.
+void print_json(const nlohmann::ordered_json& j, bool pretty = true);
+
+}  // namespace guichet::cli

@@ -1,0 +1,44 @@
+// guichet: the command line and the daemon. See README.md for the commands.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <vector>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  using namespace guichet::cli;
+  // Logs go to stderr: under systemd that is the journal; on the command line it stays out of
+  // the way of --json on stdout.
+  auto logger = spdlog::stderr_color_mt("guichet");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S%z %^%l%$ %v");
+
+  CLI::App app{"guichet: one front desk for a town hall's email"};
+  app.require_subcommand(1);
+  GlobalOptions g;
+  app.add_option("-c,--config", g.config, "configuration file")->capture_default_str();
+  app.add_option("--db", g.db, "database file (overrides the configuration)");
+  app.add_flag("-v,--verbose", g.verbosity, "more logging (-vv for debug)");
+  app.set_version_flag("--version", "guichet 0.1.0");
+
+  std::vector<Command> commands = {add_parse(app), add_ingest(app), add_list(app), add_show(app)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    // CLI11 answers 0 for --help and --version; anything else is a usage error (EX_USAGE).
+    return rc == 0 ? 0 : 64;
+  }
+  spdlog::set_level(g.verbosity >= 2 ? spdlog::level::debug
+                    : g.verbosity == 1 ? spdlog::level::info
+                                       : spdlog::level::warn);
+  for (auto& cmd : commands) {
+    if (!cmd.app->parsed()) continue;
+    auto ctx = open_context(g, cmd.needs);
+    if (!ctx) return report(ctx.error());
+    return cmd.run(*ctx);
+  }
+  return 64;
+}

@@ -1,0 +1,16 @@
+// JSON and text renderings of requests shared by `list` and `show` (docs/json.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "store/store.h"
+
+namespace guichet::cli {
+
+nlohmann::ordered_json request_summary_json(const store::RequestInfo& r);
+nlohmann::ordered_json request_detail_json(const store::RequestInfo& r);
+// "2026-11-03 14:05" in the commune's time zone.
+std::string local_time(std::int64_t t);
+
+}  // namespace guichet::cli

@@ -1,0 +1,155 @@
+#include "config/config.h"
+
+#include <filesystem>
+#include <set>
+
+#include "config/yaml_doc.h"
+#include "util/strings.h"
+
+namespace guichet::config {
+
+namespace fs = std::filesystem;
+
+const Mailbox* Config::mailbox(const std::string& name) const {
+  for (const auto& m : mailboxes) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+namespace {
+
+std::string resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || fs::path(p).is_absolute() || base_dir.empty()) return p;
+  return (fs::path(base_dir) / p).lexically_normal().string();
+}
+
+// maildir:///abs/path or maildir://relative/path (relative to the config file).
+std::string resolve_url(const std::string& base_dir, const std::string& url) {
+  const std::string scheme = "maildir://";
+  if (!istarts_with(url, scheme)) return url;
+  return scheme + resolve(base_dir, url.substr(scheme.size()));
+}
+
+bool one_of(const std::string& v, std::initializer_list<const char*> options) {
+  for (const char* o : options) {
+    if (v == o) return true;
+  }
+  return false;
+}
+
+void read_secret(YamlDoc& doc, const YAML::Node& node, const std::string& base_dir, std::string& file,
+                 std::string& env) {
+  if (auto v = doc.string(node, "password_file")) file = resolve(base_dir, *v);
+  if (auto v = doc.string(node, "password_env")) env = *v;
+  if (!file.empty() && !env.empty()) doc.error(node, "give password_file or password_env, not both");
+}
+
+Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
+  Mailbox m;
+  doc.check_keys(n, {"name", "url", "tls", "user", "password_file", "password_env", "department", "after",
+                     "sent_folder", "poll_seconds", "start"});
+  if (auto v = doc.string(n, "name", true)) m.name = *v;
+  if (auto v = doc.string(n, "url", true)) {
+    m.url = resolve_url(base_dir, *v);
+    if (!istarts_with(*v, "imap://") && !istarts_with(*v, "imaps://") && !istarts_with(*v, "maildir://"))
+      doc.error(n["url"], "url must start with imap://, imaps:// or maildir://");
+  }
+  if (auto v = doc.string(n, "tls")) {
+    m.tls = *v;
+    if (!one_of(m.tls, {"required", "none"})) doc.error(n["tls"], "tls must be \"required\" or \"none\"");
+  }
+  if (auto v = doc.string(n, "user")) m.user = *v;
+  read_secret(doc, n, base_dir, m.password_file, m.password_env);
+  if (auto v = doc.string(n, "department")) m.department = *v;
+  if (auto v = doc.string(n, "after")) {
+    m.after = *v;
+    if (!one_of(m.after, {"flag", "leave"}) && !(istarts_with(m.after, "move:") && m.after.size() > 5))
+      doc.error(n["after"], "after must be \"flag\", \"leave\" or \"move:Folder\"");
+  }
+  if (auto v = doc.string(n, "sent_folder")) m.sent_folder = *v;
+  if (auto v = doc.integer(n, "poll_seconds", 1, 86400)) m.poll_seconds = static_cast<int>(*v);
+  if (auto v = doc.string(n, "start")) {
+    m.start = *v;
+    if (!one_of(m.start, {"now", "all"}) && !(istarts_with(m.start, "since:") && m.start.size() == 16))
+      doc.error(n["start"], "start must be \"now\", \"all\" or \"since:YYYY-MM-DD\"");
+  }
+  return m;
+}
+
+Smtp read_smtp(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
+  Smtp s;
+  doc.check_keys(n, {"url", "user", "password_file", "password_env", "tls"});
+  if (auto v = doc.string(n, "url", true)) {
+    s.url = resolve_url(base_dir, *v);
+    if (!istarts_with(*v, "smtp://") && !istarts_with(*v, "smtps://") && !istarts_with(*v, "maildir://"))
+      doc.error(n["url"], "url must start with smtp://, smtps:// or maildir://");
+  }
+  if (auto v = doc.string(n, "user")) s.user = *v;
+  read_secret(doc, n, base_dir, s.password_file, s.password_env);
+  if (auto v = doc.string(n, "tls")) {
+    s.tls = *v;
+    if (!one_of(s.tls, {"required", "none"})) doc.error(n["tls"], "tls must be \"required\" or \"none\"");
+  }
+  return s;
+}
+
+Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
+  Config c;
+  c.file = doc.file();
+  const YAML::Node& root = doc.root();
+  if (root.IsNull()) return c;  // an empty file: all defaults
+  if (!doc.expect_map(root, "the configuration")) return doc.result().error();
+  doc.check_keys(root, {"commune", "database", "reference_prefix", "timezone", "directory", "rules", "templates",
+                        "mailboxes", "smtp"});
+  if (auto v = doc.string(root, "commune")) c.commune = *v;
+  if (auto v = doc.string(root, "database")) c.database = resolve(base_dir, *v);
+  if (auto v = doc.string(root, "reference_prefix")) c.reference_prefix = *v;
+  if (auto v = doc.string(root, "timezone")) {
+    c.timezone = *v;
+    if (!fs::exists(fs::path("/usr/share/zoneinfo") / c.timezone))
+      doc.error(root["timezone"], "unknown time zone \"" + c.timezone + "\" (see /usr/share/zoneinfo)");
+  }
+  if (auto v = doc.string(root, "directory")) c.directory = resolve(base_dir, *v);
+  if (auto v = doc.string(root, "rules")) c.rules = resolve(base_dir, *v);
+  if (auto v = doc.string(root, "templates")) c.templates = resolve(base_dir, *v);
+  if (const YAML::Node mbs = root["mailboxes"]; mbs.IsDefined() && !mbs.IsNull()) {
+    if (!mbs.IsSequence()) {
+      doc.error(mbs, "mailboxes must be a list");
+    } else {
+      std::set<std::string> names;
+      for (const auto& n : mbs) {
+        if (!doc.expect_map(n, "a mailbox")) continue;
+        Mailbox m = read_mailbox(doc, n, base_dir);
+        if (!m.name.empty() && !names.insert(m.name).second)
+          doc.error(n["name"], "mailbox name \"" + m.name + "\" is used twice");
+        c.mailboxes.push_back(std::move(m));
+      }
+    }
+  }
+  if (const YAML::Node smtp = root["smtp"]; smtp.IsDefined() && !smtp.IsNull()) {
+    if (doc.expect_map(smtp, "smtp")) c.smtp = read_smtp(doc, smtp, base_dir);
+  }
+  if (auto r = doc.result(); !r) return r.error();
+  return c;
+}
+
+}  // namespace
+
+Result<Config> parse(const std::string& text, const std::string& name, const std::string& base_dir) {
+  auto doc = YamlDoc::parse(text, name);
+  if (!doc) return doc.error();
+  return from_doc(*doc, base_dir);
+}
+
+Result<Config> load(const std::string& path) {
+  std::error_code ec;
+  if (path == kDefaultPath && !fs::exists(path, ec)) return Config{};
+  if (!fs::exists(path, ec)) return Error{Errc::config, path + ": no such configuration file"};
+  auto doc = YamlDoc::load(path);
+  if (!doc) return doc.error();
+  std::string base_dir = fs::absolute(path).parent_path().string();
+  return from_doc(*doc, base_dir);
+}
+
+}  // namespace guichet::config

@@ -1,0 +1,62 @@
+// guichet.yaml, loaded into structs that mirror its keys one for one.
+//
+// Every key has a default documented here and in README.md; a key nobody reads is an error, not a
+// silent no-op. Relative paths are relative to the file that names them. With no file at the
+// default path (/etc/guichet/guichet.yaml) the built-in defaults apply.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace guichet::config {
+
+inline constexpr const char* kDefaultPath = "/etc/guichet/guichet.yaml";
+
+struct Mailbox {
+  std::string name;                   // used in logs, `--mailbox`, and as the source of each message
+  std::string url;                    // imap://, imaps:// or maildir:///path
+  std::string tls = "required";       // required | none (plain text: loopback tests only)
+  std::string user;
+  std::string password_file;          // resolved path; or
+  std::string password_env;           // the name of an environment variable
+  std::optional<std::string> department;  // where its mail goes when no rule decides
+  std::string after = "flag";         // flag | move:Folder | leave
+  std::string sent_folder;            // agents' answers sent from the shared box
+  int poll_seconds = 30;
+  std::string start = "now";          // first run: now | all | since:YYYY-MM-DD
+};
+
+struct Smtp {
+  std::string url;                    // smtp://host:587, smtps://host, or maildir:///path (demo)
+  std::string user;
+  std::string password_file;
+  std::string password_env;
+  std::string tls = "required";
+};
+
+struct Config {
+  std::string file;                   // where it was read from; empty: built-in defaults
+  std::string commune;
+  std::string database = "/var/lib/guichet/guichet.db";
+  std::string reference_prefix = "R\xC3\xA9" "f.";  // the subject tag: [Réf. 2026-000042]
+  std::string timezone = "Europe/Paris";             // the commune's: dates of receipt, reference years
+  std::string directory;              // departments and agents (directory.yaml)
+  std::string rules;                  // a file, or a folder of *.yaml read in name order
+  std::string templates;              // folder of *.mustache
+  std::vector<Mailbox> mailboxes;
+  std::optional<Smtp> smtp;
+
+  const Mailbox* mailbox(const std::string& name) const;
+};
+
+// Loads `path`. When `path` is the default and does not exist, returns the defaults.
+// Every problem is reported at once, one "file:line:column: message" per line (Errc::config).
+Result<Config> load(const std::string& path);
+
+// Loads from text; `name` is used in error messages and `base_dir` resolves relative paths.
+Result<Config> parse(const std::string& text, const std::string& name, const std::string& base_dir);
+
+}  // namespace guichet::config

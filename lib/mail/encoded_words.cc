@@ -1,0 +1,158 @@
+#include "mail/encoded_words.h"
+
+#include <optional>
+
+#include "mail/charset.h"
+#include "util/strings.h"
+
+namespace guichet::mail {
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string q_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '_') {
+      out.push_back(' ');
+    } else if (c == '=' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+struct EncodedWord {
+  size_t begin = 0, end = 0;  // span in the input, end exclusive
+  std::string charset;
+  std::string bytes;  // decoded, still in `charset`
+};
+
+// Parses an encoded word starting at `pos` (which points at "=?").
+std::optional<EncodedWord> parse_encoded_word(std::string_view s, size_t pos) {
+  size_t q1 = s.find('?', pos + 2);
+  if (q1 == std::string_view::npos || q1 == pos + 2) return std::nullopt;
+  std::string_view charset = s.substr(pos + 2, q1 - pos - 2);
+  for (char c : charset) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '=' ) return std::nullopt;
+  }
+  if (q1 + 2 >= s.size() || s[q1 + 2] != '?') return std::nullopt;
+  char enc = s[q1 + 1];
+  size_t data_begin = q1 + 3;
+  size_t close = s.find("?=", data_begin);
+  if (close == std::string_view::npos) return std::nullopt;
+  std::string_view data = s.substr(data_begin, close - data_begin);
+  for (char c : data) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return std::nullopt;
+  }
+  EncodedWord w;
+  w.begin = pos;
+  w.end = close + 2;
+  w.charset = std::string(charset);
+  if (enc == 'B' || enc == 'b') {
+    if (!base64_decode(data, w.bytes)) return std::nullopt;
+  } else if (enc == 'Q' || enc == 'q') {
+    w.bytes = q_decode(data);
+  } else {
+    return std::nullopt;
+  }
+  return w;
+}
+
+bool only_space(std::string_view s) {
+  for (char c : s) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  }
+  return true;
+}
+
+void append_plain(std::string& out, std::string_view text, std::vector<std::string>* problems) {
+  std::string problem;
+  out += to_utf8(text, "", &problem);
+  if (!problem.empty() && problems) problems->push_back("header: " + problem);
+}
+
+}  // namespace
+
+bool base64_decode(std::string_view in, std::string& out) {
+  out.clear();
+  out.reserve(in.size() * 3 / 4);
+  unsigned int acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '+') v = 62;
+    else if (c == '/') v = 63;
+    else if (c == '=' || c == '\r' || c == '\n' || c == ' ' || c == '\t') continue;
+    else return false;
+    acc = (acc << 6) | static_cast<unsigned int>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return true;
+}
+
+std::string decode_header_text(std::string_view raw, std::vector<std::string>* problems) {
+  std::string out;
+  out.reserve(raw.size());
+  size_t pos = 0;
+  // A run of adjacent encoded words in one charset, waiting to be converted as a whole.
+  std::string pending_bytes, pending_charset;
+  size_t last_word_end = std::string_view::npos;
+
+  auto flush = [&] {
+    if (pending_charset.empty() && pending_bytes.empty()) return;
+    std::string problem;
+    out += to_utf8(pending_bytes, pending_charset, &problem);
+    if (!problem.empty() && problems) problems->push_back("encoded word: " + problem);
+    pending_bytes.clear();
+    pending_charset.clear();
+  };
+
+  while (pos < raw.size()) {
+    size_t start = raw.find("=?", pos);
+    if (start == std::string_view::npos) break;
+    auto word = parse_encoded_word(raw, start);
+    if (!word) {
+      // Not a valid encoded word: keep "=?" literally and look further.
+      flush();
+      append_plain(out, raw.substr(pos, start + 2 - pos), problems);
+      pos = start + 2;
+      last_word_end = std::string_view::npos;
+      continue;
+    }
+    std::string_view between = raw.substr(pos, start - pos);
+    bool adjacent = last_word_end == pos && only_space(between);
+    if (!adjacent) {
+      flush();
+      append_plain(out, between, problems);
+    }
+    if (!pending_charset.empty() && !iequals(pending_charset, word->charset)) flush();
+    pending_charset = word->charset;
+    pending_bytes += word->bytes;
+    pos = word->end;
+    last_word_end = pos;
+  }
+  flush();
+  if (pos < raw.size()) append_plain(out, raw.substr(pos), problems);
+  return out;
+}
+
+}  // namespace guichet::mail

@@ -1,0 +1,432 @@
+#include "mail/parse.h"
+
+#include <mimetic/mimetic.h>
+
+#include <iterator>
+#include <map>
+#include <stdexcept>
+
+#include "mail/address.h"
+#include "mail/charset.h"
+#include "mail/date.h"
+#include "mail/encoded_words.h"
+#include "mail/html_text.h"
+#include "mail/mime_params.h"
+#include "util/sha256.h"
+#include "util/strings.h"
+
+namespace guichet::mail {
+
+namespace {
+
+// Header fields by lower-case name, in order of appearance.
+using FieldMap = std::map<std::string, std::vector<std::string>>;
+
+FieldMap collect_fields(const mimetic::Header& header) {
+  FieldMap fields;
+  for (const mimetic::Field& f : header) {
+    fields[to_lower(std::string(f.name()))].push_back(f.value());
+  }
+  return fields;
+}
+
+// Fallback when mimetic throws: split "Name: value" lines, unfolding continuation lines.
+FieldMap split_header_block(std::string_view raw) {
+  FieldMap fields;
+  std::string name, value;
+  auto flush = [&] {
+    if (!name.empty()) fields[to_lower(name)].push_back(std::string(trim(value)));
+    name.clear();
+    value.clear();
+  };
+  size_t pos = 0;
+  while (pos < raw.size()) {
+    size_t eol = raw.find('\n', pos);
+    std::string_view line = raw.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    pos = eol == std::string_view::npos ? raw.size() : eol + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) break;
+    if (line[0] == ' ' || line[0] == '\t') {
+      value += ' ';
+      value += trim(line);
+      continue;
+    }
+    flush();
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    name = std::string(trim(line.substr(0, colon)));
+    value = std::string(line.substr(colon + 1));
+  }
+  flush();
+  return fields;
+}
+
+const std::string* first(const FieldMap& f, const char* name) {
+  auto it = f.find(name);
+  return it == f.end() || it->second.empty() ? nullptr : &it->second.front();
+}
+
+std::string first_or_empty(const FieldMap& f, const char* name) {
+  const std::string* v = first(f, name);
+  return v ? *v : std::string();
+}
+
+// Every <id> in a header such as References; a bare id when there are no brackets.
+std::vector<std::string> message_ids(std::string_view raw) {
+  std::vector<std::string> ids;
+  size_t pos = 0;
+  while ((pos = raw.find('<', pos)) != std::string_view::npos) {
+    size_t end = raw.find('>', pos + 1);
+    if (end == std::string_view::npos) break;
+    std::string id;
+    for (char c : raw.substr(pos + 1, end - pos - 1)) {
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') id.push_back(c);
+    }
+    if (!id.empty()) ids.push_back(std::move(id));
+    pos = end + 1;
+  }
+  if (ids.empty()) {
+    std::string_view t = trim(raw);
+    if (!t.empty() && t.find(' ') == std::string_view::npos && t.find('@') != std::string_view::npos)
+      ids.emplace_back(t);
+  }
+  return ids;
+}
+
+std::string text_from_bytes(std::string_view bytes, const HeaderValue& ct, const char* what,
+                            std::vector<std::string>& problems) {
+  std::string problem;
+  const std::string* cs = ct.param("charset");
+  std::string text = to_utf8(bytes, cs ? *cs : std::string(), &problem);
+  if (!problem.empty()) problems.push_back(std::string(what) + ": " + problem);
+  return text;
+}
+
+// RFC 3676 format=flowed: soft line breaks end with a space and are joined back.
+std::string unflow(std::string_view text, bool delsp) {
+  std::string out;
+  out.reserve(text.size());
+  bool joining = false;
+  for (auto line : split(text, '\n')) {
+    if (!line.empty() && line[0] == ' ') line.remove_prefix(1);  // space-stuffing
+    bool signature = line == "-- ";
+    bool soft = !signature && !line.empty() && line.back() == ' ';
+    if (soft && delsp) line.remove_suffix(1);
+    out += line;
+    if (!soft) out.push_back('\n');
+    joining = soft;
+  }
+  if (!joining && !out.empty()) out.pop_back();
+  return out;
+}
+
+std::string normalise_newlines(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r') {
+      out.push_back('\n');
+      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+class Walker {
+ public:
+  Walker(Message& msg, std::string_view raw) : msg_(msg), raw_(raw) {}
+
+  void walk(const mimetic::MimeEntity& entity, int depth, bool in_alternative) {
+    const mimetic::Header& h = entity.header();
+    FieldMap fields = collect_fields(h);
+    std::vector<std::string>& problems = msg_.problems;
+    HeaderValue ct = parse_header_value(first_or_empty(fields, "content-type"), &problems);
+    if (ct.value.empty() || ct.value.find('/') == std::string::npos) {
+      if (!ct.value.empty()) problems.push_back("invalid Content-Type \"" + ct.value + "\" read as text/plain");
+      ct.value = "text/plain";  // RFC 2045 5.2: the default
+    }
+    HeaderValue cd = parse_header_value(first_or_empty(fields, "content-disposition"), &problems);
+    std::string cte = to_lower(trim(first_or_empty(fields, "content-transfer-encoding")));
+
+    if (istarts_with(ct.value, "multipart/")) {
+      const std::string* boundary = ct.param("boundary");
+      if (!boundary || boundary->empty()) {
+        problems.push_back(ct.value + " without boundary: body read as text");
+      } else if (raw_.find("--" + *boundary + "--") == std::string_view::npos) {
+        problems.push_back(ct.value + " has no closing boundary (truncated message?)");
+      }
+      bool alternative = ct.value == "multipart/alternative";
+      if (boundary && !boundary->empty()) {
+        for (const mimetic::MimeEntity* child : entity.body().parts()) {
+          if (child) walk(*child, depth + 1, alternative);
+        }
+        return;
+      }
+    }
+
+    std::string decoded = decode_body(entity.body(), cte, problems);
+
+    const std::string* filename = cd.param("filename");
+    if (!filename) filename = ct.param("name");
+    bool is_text = ct.value == "text/plain" || ct.value == "text/html";
+    bool attachment = cd.value == "attachment" || (filename && !filename->empty()) || !is_text;
+    if (ct.value == "message/rfc822" || ct.value == "message/global") {
+      // A forwarded mail: kept whole as an attachment, its subject as a name when it has none.
+      add_attachment(ct.value, filename ? *filename : embedded_subject(entity) + ".eml", raw_body(entity));
+      return;
+    }
+    if (attachment) {
+      add_attachment(ct.value, filename ? *filename : std::string(), std::move(decoded));
+      return;
+    }
+    std::string text = normalise_newlines(text_from_bytes(decoded, ct, ct.value.c_str(), problems));
+    if (ct.value == "text/html") {
+      if (!html_) html_ = std::move(text);
+      else if (!in_alternative) *html_ += "\n" + text;
+      return;
+    }
+    const std::string* format = ct.param("format");
+    if (format && iequals(*format, "flowed")) {
+      const std::string* delsp = ct.param("delsp");
+      text = unflow(text, delsp && iequals(*delsp, "yes"));
+    }
+    if (in_alternative && have_plain_in_alternative_) return;  // one rendering per alternative
+    if (in_alternative) have_plain_in_alternative_ = true;
+    if (!plain_.empty() && !text.empty()) plain_ += "\n";
+    plain_ += text;
+    (void)depth;
+  }
+
+  void finish() {
+    if (html_) msg_.html = sanitize_utf8(*html_);
+    if (!plain_.empty() || !html_) {
+      msg_.text = plain_;
+    } else {
+      msg_.text = html_to_text(*html_);
+    }
+  }
+
+ private:
+  std::string decode_body(const mimetic::Body& body, const std::string& cte, std::vector<std::string>& problems) {
+    const std::string& enc = body;
+    std::string out;
+    if (cte == "base64") {
+      size_t significant = 0;
+      bool invalid = false;
+      for (char c : enc) {
+        if (c == '\r' || c == '\n' || c == ' ' || c == '\t') continue;
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=')) invalid = true;
+        ++significant;
+      }
+      if (invalid) problems.push_back("base64 body has characters outside the alphabet (skipped)");
+      if (significant % 4 != 0) problems.push_back("base64 body is truncated");
+      mimetic::Base64::Decoder dec;
+      mimetic::decode(enc.begin(), enc.end(), dec, std::back_inserter(out));
+    } else if (cte == "quoted-printable") {
+      mimetic::QP::Decoder dec;
+      mimetic::decode(enc.begin(), enc.end(), dec, std::back_inserter(out));
+    } else {
+      if (!cte.empty() && cte != "7bit" && cte != "8bit" && cte != "binary")
+        problems.push_back("unknown Content-Transfer-Encoding \"" + cte + "\": body kept as is");
+      out = enc;
+    }
+    return out;
+  }
+
+  // The bytes of an embedded message/rfc822 part, as written.
+  std::string raw_body(const mimetic::MimeEntity& entity) {
+    std::string out;
+    const mimetic::Body& body = entity.body();
+    if (!body.parts().empty() && body.parts().front()) {
+      // mimetic parsed the embedded message as a child entity: serialise it back.
+      mimetic::MimeEntity& child = *body.parts().front();
+      child.copy(std::back_inserter(out));
+      return out;
+    }
+    return std::string(body);
+  }
+
+  std::string embedded_subject(const mimetic::MimeEntity& entity) {
+    const mimetic::Body& body = entity.body();
+    if (!body.parts().empty() && body.parts().front()) {
+      const mimetic::Header& h = static_cast<const mimetic::MimeEntity&>(*body.parts().front()).header();
+      if (h.hasField("Subject")) {
+        std::string s = collapse_spaces(decode_header_text(h.field("Subject").value()));
+        if (!s.empty()) return s;
+      }
+    }
+    return "message";
+  }
+
+  void add_attachment(const std::string& type, std::string filename, std::string content) {
+    Attachment a;
+    a.content_type = type;
+    a.filename = std::move(filename);
+    a.size = content.size();
+    a.sha256 = sha256_hex(content);
+    a.content = std::move(content);
+    msg_.attachments.push_back(std::move(a));
+  }
+
+  Message& msg_;
+  std::string_view raw_;
+  std::string plain_;
+  std::optional<std::string> html_;
+  bool have_plain_in_alternative_ = false;
+};
+
+// Case-insensitive count of `needle`, which must end with '/': a cheap pre-scan for mimetic.
+size_t count_icase(std::string_view hay, std::string_view needle) {
+  size_t n = 0;
+  const size_t back = needle.size() - 1;
+  for (size_t pos = hay.find('/', back); pos != std::string_view::npos; pos = hay.find('/', pos + 1)) {
+    if (iequals(hay.substr(pos - back, needle.size()), needle)) ++n;
+  }
+  return n;
+}
+
+void read_headers(Message& m, const FieldMap& f) {
+  std::vector<std::string>& problems = m.problems;
+  for (const char* single : {"from", "subject", "date", "message-id", "to", "cc", "in-reply-to"}) {
+    auto it = f.find(single);
+    if (it != f.end() && it->second.size() > 1)
+      problems.push_back(std::string("duplicated header ") + single + ": the first one is used");
+  }
+  if (auto v = first(f, "message-id")) {
+    auto ids = message_ids(*v);
+    if (!ids.empty()) m.message_id = sanitize_utf8(ids.front());
+    else problems.push_back("unreadable Message-ID: " + sanitize_utf8(*v));
+  }
+  if (m.message_id.empty() && !first(f, "message-id")) problems.push_back("no Message-ID");
+  if (auto v = first(f, "in-reply-to")) {
+    for (auto& id : message_ids(*v)) m.in_reply_to.push_back(sanitize_utf8(id));
+  }
+  if (auto it = f.find("references"); it != f.end()) {
+    for (auto& value : it->second) {
+      for (auto& id : message_ids(value)) m.references.push_back(sanitize_utf8(id));
+    }
+  }
+  if (auto v = first(f, "date")) {
+    m.date = parse_date(*v);
+    if (!m.date) problems.push_back("unreadable Date: " + sanitize_utf8(*v));
+  } else {
+    problems.push_back("no Date");
+  }
+  auto addresses = [&](const char* name, std::vector<Address>& out) {
+    if (auto it = f.find(name); it != f.end()) {
+      for (auto& value : it->second) {
+        auto list = parse_address_list(value, &problems);
+        out.insert(out.end(), list.begin(), list.end());
+        if (std::string_view(name) == "from" || std::string_view(name) == "sender") break;
+      }
+    }
+  };
+  addresses("from", m.from);
+  addresses("sender", m.sender);
+  addresses("reply-to", m.reply_to);
+  addresses("to", m.to);
+  addresses("cc", m.cc);
+  if (m.from.empty()) problems.push_back("no usable From address");
+  if (auto v = first(f, "subject")) m.subject = collapse_spaces(decode_header_text(*v, &problems));
+
+  m.auto_submitted_header = sanitize_utf8(trim(first_or_empty(f, "auto-submitted")));
+  m.precedence = sanitize_utf8(trim(first_or_empty(f, "precedence")));
+  m.list_id = sanitize_utf8(trim(first_or_empty(f, "list-id")));
+  if (auto v = first(f, "return-path")) {
+    std::string rp(trim(*v));
+    if (rp.size() >= 2 && rp.front() == '<' && rp.back() == '>') rp = rp.substr(1, rp.size() - 2);
+    m.return_path = sanitize_utf8(trim(rp));
+  }
+  m.x_loop = sanitize_utf8(trim(first_or_empty(f, "x-loop")));
+  m.thread_index = sanitize_utf8(trim(first_or_empty(f, "thread-index")));
+  m.thread_topic = collapse_spaces(decode_header_text(first_or_empty(f, "thread-topic")));
+  m.authentication_results = sanitize_utf8(first_or_empty(f, "authentication-results"));
+  if (auto it = f.find("received"); it != f.end()) {
+    for (auto& r : it->second) m.received.push_back(sanitize_utf8(collapse_spaces(r)));
+  }
+}
+
+bool is_machine_local_part(std::string_view address) {
+  std::string local = to_lower(address.substr(0, address.find('@')));
+  return local == "mailer-daemon" || local == "postmaster";
+}
+
+void classify(Message& m, const FieldMap& f, const std::string& top_type, const HeaderValue& top_ct) {
+  // RFC 3834 section 5: anything but "no" is automatic.
+  if (!m.auto_submitted_header.empty()) {
+    std::string token = to_lower(trim(m.auto_submitted_header.substr(0, m.auto_submitted_header.find(';'))));
+    if (token != "no") m.auto_submitted = true;
+  }
+  if (f.count("x-autoreply") || f.count("x-autorespond") || f.count("x-autogenerated")) m.auto_submitted = true;
+  if (auto v = first(f, "x-auto-response-suppress")) {
+    // Exchange marks its own automatic mail (out-of-office, rules) so that nobody answers it.
+    if (icontains(*v, "all") || icontains(*v, "oof") || icontains(*v, "autoreply")) m.auto_submitted = true;
+  }
+  std::string prec = to_lower(m.precedence);
+  if (prec == "auto_reply") m.auto_submitted = true;
+  if (prec == "list" || prec == "bulk" || prec == "junk") m.list = true;
+  if (!m.list_id.empty() || f.count("list-unsubscribe")) m.list = true;
+
+  if (top_type == "multipart/report") {
+    const std::string* rt = top_ct.param("report-type");
+    if (rt && iequals(*rt, "disposition-notification")) m.auto_submitted = true;  // read receipts
+    else m.bounce = true;
+  }
+  if (m.return_path && m.return_path->empty()) m.bounce = true;
+  for (const Address& a : m.from) {
+    if (is_machine_local_part(a.address)) m.bounce = true;
+  }
+}
+
+}  // namespace
+
+Message parse(std::string_view raw, const ParseLimits& limits) {
+  Message m;
+  size_t header_end = raw.find("\n\n");
+  size_t header_end_crlf = raw.find("\r\n\r\n");
+  size_t header_len = std::min(header_end, header_end_crlf);
+  if (header_len == std::string_view::npos) header_len = raw.size();
+
+  std::string_view to_parse = raw;
+  if (raw.size() > limits.max_message_bytes) {
+    m.problems.push_back("message of " + std::to_string(raw.size()) + " bytes exceeds the " +
+                         std::to_string(limits.max_message_bytes) + "-byte limit: only the header was parsed");
+    to_parse = raw.substr(0, header_len);
+  } else if (count_icase(raw, "multipart/") > static_cast<size_t>(limits.max_multiparts)) {
+    m.problems.push_back("more than " + std::to_string(limits.max_multiparts) +
+                         " multipart containers: only the header was parsed");
+    to_parse = raw.substr(0, header_len);
+  }
+
+  FieldMap fields;
+  std::string top_type;
+  HeaderValue top_ct;
+  try {
+    mimetic::MimeEntity entity(to_parse.begin(), to_parse.end());
+    const mimetic::MimeEntity& ce = entity;
+    fields = collect_fields(ce.header());
+    read_headers(m, fields);
+    top_ct = parse_header_value(first_or_empty(fields, "content-type"));
+    top_type = top_ct.value;
+    Walker walker(m, to_parse);
+    if (to_parse.size() == raw.size()) walker.walk(ce, 0, false);
+    walker.finish();
+  } catch (const std::exception& e) {
+    m = Message{};
+    m.problems.push_back(std::string("MIME structure could not be parsed (") + e.what() + "): body kept as text");
+    fields = split_header_block(raw);
+    read_headers(m, fields);
+    std::string body(raw.substr(std::min(raw.size(), header_len)));
+    std::string problem;
+    m.text = normalise_newlines(to_utf8(trim(body), "", &problem));
+  }
+  if (fields.empty()) m.problems.push_back("no header fields: not an email?");
+  classify(m, fields, top_type, top_ct);
+  m.subject = sanitize_utf8(m.subject);
+  m.text = sanitize_utf8(m.text);
+  return m;
+}
+
+}  // namespace guichet::mail

@@ -1,0 +1,183 @@
+#include "store/sqlite.h"
+
+#include <spdlog/spdlog.h>
+
+#include "util/failpoint.h"
+
+namespace guichet::store {
+
+Statement& Statement::operator=(Statement&& o) noexcept {
+  if (this != &o) {
+    if (stmt_) sqlite3_finalize(stmt_);
+    db_ = o.db_;
+    stmt_ = o.stmt_;
+    o.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+Statement::~Statement() {
+  if (stmt_) sqlite3_finalize(stmt_);
+}
+
+Statement& Statement::bind(int i, std::int64_t v) {
+  sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+Statement& Statement::bind(int i, std::string_view v) {
+  sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+Statement& Statement::bind(int i, std::nullptr_t) {
+  sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+Statement& Statement::bind(int i, const std::optional<std::int64_t>& v) {
+  return v ? bind(i, *v) : bind(i, nullptr);
+}
+Statement& Statement::bind(int i, const std::optional<std::string>& v) {
+  return v ? bind(i, std::string_view(*v)) : bind(i, nullptr);
+}
+Statement& Statement::bind_blob(int i, std::string_view v) {
+  sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Result<bool> Statement::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  Error e{classify_sqlite_error(rc), std::string("database: ") + sqlite3_errmsg(db_)};
+  sqlite3_reset(stmt_);
+  return e;
+}
+
+Result<void> Statement::run() {
+  for (;;) {
+    auto r = step();
+    if (!r) return r.error();
+    if (!*r) break;
+  }
+  sqlite3_reset(stmt_);
+  return {};
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::string Statement::text(int col) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, col);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+           : std::string();
+}
+
+std::string Statement::blob(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+           : std::string();
+}
+
+std::optional<std::int64_t> Statement::opt_int64(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return int64(col);
+}
+
+std::optional<std::string> Statement::opt_text(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return text(col);
+}
+
+Errc classify_sqlite_error(int code) {
+  switch (code & 0xFF) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL:
+    case SQLITE_NOLFS:
+    case SQLITE_AUTH:
+    case SQLITE_PERM:
+    // A corrupt or foreign file needs a human, but mail in a pipe must stay queued until then.
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Errc::temp_fail;
+    default:
+      return Errc::software;
+  }
+}
+
+Result<Database> Database::open(const std::string& path, Mode mode) {
+  sqlite3* db = nullptr;
+  int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return Error{classify_sqlite_error(rc), "cannot open database " + path + ": " + msg};
+  }
+  sqlite3_extended_result_codes(db, 1);
+  // Writers (daemon, CLI, MTA pipe) wait for each other rather than report "database is locked".
+  sqlite3_busy_timeout(db, 30000);
+  return Database(db);
+}
+
+Database& Database::operator=(Database&& o) noexcept {
+  if (this != &o) {
+    if (db_) sqlite3_close(db_);
+    db_ = o.db_;
+    o.db_ = nullptr;
+  }
+  return *this;
+}
+
+Database::~Database() {
+  if (db_) sqlite3_close(db_);
+}
+
+Result<void> Database::exec(std::string_view sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    return Error{classify_sqlite_error(rc), "database: " + msg};
+  }
+  return {};
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return error("prepare");
+  return Statement(db_, stmt);
+}
+
+Error Database::error(std::string_view what) const {
+  int rc = sqlite3_extended_errcode(db_);
+  return Error{classify_sqlite_error(rc), std::string("database ") + std::string(what) + ": " + sqlite3_errmsg(db_)};
+}
+
+Result<Transaction> Transaction::begin(Database& db) {
+  if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r.error();
+  return Transaction(&db);
+}
+
+Transaction::~Transaction() {
+  if (db_) {
+    if (auto r = db_->exec("ROLLBACK"); !r) spdlog::warn("rollback failed: {}", r.error().message);
+  }
+}
+
+Result<void> Transaction::commit() {
+  if (failpoint_active("store.commit")) return Error{Errc::temp_fail, "database commit: failpoint store.commit"};
+  if (auto r = db_->exec("COMMIT"); !r) return r;
+  db_ = nullptr;
+  return {};
+}
+
+}  // namespace guichet::store

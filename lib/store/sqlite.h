@@ -1,0 +1,101 @@
+// A thin RAII layer over the SQLite C API: a connection, prepared statements, transactions.
+// SQLite result codes become Result errors here, classified once: what a retry can fix
+// (busy, full disk, I/O) is Errc::temp_fail, so pipe mode answers EX_TEMPFAIL and the MTA retries.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "util/result.h"
+
+namespace guichet::store {
+
+class Statement {
+ public:
+  Statement() = default;
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  Statement& operator=(Statement&& o) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  // Bind by 1-based index. Strings and blobs are copied (SQLITE_TRANSIENT).
+  Statement& bind(int i, std::int64_t v);
+  Statement& bind(int i, std::string_view v);
+  Statement& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+  Statement& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+  Statement& bind(int i, std::nullptr_t);
+  Statement& bind(int i, const std::optional<std::int64_t>& v);
+  Statement& bind(int i, const std::optional<std::string>& v);
+  Statement& bind_blob(int i, std::string_view v);
+
+  // True when a row is available; false when done. Errors come back as Result.
+  Result<bool> step();
+  // Runs to completion, for statements that return no rows.
+  Result<void> run();
+  void reset();
+
+  std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string text(int col) const;
+  std::string blob(int col) const;
+  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::optional<std::int64_t> opt_int64(int col) const;
+  std::optional<std::string> opt_text(int col) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class Database {
+ public:
+  enum class Mode { read_write, read_only };
+
+  static Result<Database> open(const std::string& path, Mode mode);
+  Database(Database&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  Database& operator=(Database&& o) noexcept;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  Result<void> exec(std::string_view sql);
+  Result<Statement> prepare(std::string_view sql);
+  std::int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+  int changes() const { return sqlite3_changes(db_); }
+  sqlite3* handle() const { return db_; }
+
+  // Error for the last failed call on this connection, classified for exit codes.
+  Error error(std::string_view what) const;
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+  sqlite3* db_ = nullptr;
+};
+
+// Maps an SQLite (extended) result code to an Errc.
+Errc classify_sqlite_error(int code);
+
+// BEGIN IMMEDIATE … COMMIT, rolled back on destruction unless committed.
+// IMMEDIATE takes the write lock up front, so a busy database waits in busy_timeout
+// instead of failing half-way through a transaction.
+class Transaction {
+ public:
+  static Result<Transaction> begin(Database& db);
+  Transaction(Transaction&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  Result<void> commit();
+
+ private:
+  explicit Transaction(Database* db) : db_(db) {}
+  Database* db_ = nullptr;
+};
+
+}  // namespace guichet::store

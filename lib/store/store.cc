@@ -1,0 +1,358 @@
+#include "store/store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "store/migrations.h"
+#include "store/raw_codec.h"
+#include "util/sha256.h"
+
+namespace guichet::store {
+
+struct Store::Impl {
+  Database db;
+  // Prepared once per connection: ingest runs the same dozen statements for every mail.
+  std::map<std::string, Statement, std::less<>> statements;
+
+  Result<Statement*> stmt(std::string_view sql) {
+    auto it = statements.find(sql);
+    if (it == statements.end()) {
+      auto st = db.prepare(sql);
+      if (!st) return st.error();
+      it = statements.emplace(std::string(sql), std::move(*st)).first;
+    }
+    it->second.reset();
+    return &it->second;
+  }
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::Store(Store&&) noexcept = default;
+Store& Store::operator=(Store&&) noexcept = default;
+Store::~Store() = default;
+
+Result<Store> Store::open(const std::string& path, Database::Mode mode) {
+  auto db = Database::open(path, mode);
+  if (!db) return db.error();
+  if (mode == Database::Mode::read_write) {
+    // WAL lets readers (list, show, an élu's search) run while the daemon writes. FULL makes each
+    // commit durable before we flag or move the mail at its source: with NORMAL a power cut can
+    // undo the last commit after the server was told the mail was safe.
+    auto wal = db->prepare("PRAGMA journal_mode=WAL");
+    if (!wal) return wal.error();
+    if (auto r = wal->step(); !r) return r.error();
+    if (auto r = db->exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !r) return r.error();
+    if (auto r = migrate(*db); !r) return r.error();
+  } else {
+    auto version = db->prepare("PRAGMA user_version");
+    if (!version) return version.error();
+    auto row = version->step();
+    if (!row) return row.error();
+    if (version->int64(0) == 0) return Error{Errc::no_input, "database " + path + " holds no guichet data"};
+  }
+  auto impl = std::make_unique<Impl>(Impl{std::move(*db), {}});
+  return Store(std::move(impl));
+}
+
+Result<Transaction> Store::transaction() { return Transaction::begin(impl_->db); }
+
+namespace {
+Result<std::optional<ExistingMessage>> first_message(Result<Statement*> st) {
+  if (!st) return st.error();
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<ExistingMessage>{};
+  ExistingMessage m{(*st)->int64(0), (*st)->int64(1), (*st)->text(2), (*st)->text(3)};
+  (*st)->reset();
+  return std::optional<ExistingMessage>(std::move(m));
+}
+constexpr const char* kSelectExisting =
+    "SELECT m.id, m.request_id, r.reference, m.content_hash FROM messages m JOIN requests r ON r.id = m.request_id ";
+}  // namespace
+
+Result<std::optional<ExistingMessage>> Store::find_by_message_id(const std::string& message_id) {
+  auto st = impl_->stmt(std::string(kSelectExisting) + "WHERE m.message_id = ?1 ORDER BY m.id LIMIT 1");
+  if (st) (*st)->bind(1, message_id);
+  return first_message(st);
+}
+
+Result<std::optional<ExistingMessage>> Store::find_by_content_hash(const std::string& hash) {
+  auto st = impl_->stmt(std::string(kSelectExisting) + "WHERE m.content_hash = ?1 ORDER BY m.id LIMIT 1");
+  if (st) (*st)->bind(1, hash);
+  return first_message(st);
+}
+
+Result<std::int64_t> Store::put_raw(std::string_view raw, const mail::Message& parsed) {
+  std::string sha = sha256_hex(raw);
+  auto find = impl_->stmt("SELECT id FROM raw_messages WHERE sha256 = ?1");
+  if (!find) return find.error();
+  (*find)->bind(1, sha);
+  auto row = (*find)->step();
+  if (!row) return row.error();
+  if (*row) {
+    std::int64_t id = (*find)->int64(0);
+    (*find)->reset();
+    return id;
+  }
+  std::vector<BlobRef> blobs;
+  for (const auto& a : parsed.attachments) {
+    auto put = impl_->stmt("INSERT INTO blobs (sha256, size, data) VALUES (?1, ?2, ?3) ON CONFLICT (sha256) DO NOTHING");
+    if (!put) return put.error();
+    (*put)->bind(1, a.sha256).bind(2, static_cast<std::int64_t>(a.size)).bind_blob(3, a.content);
+    if (auto r = (*put)->run(); !r) return r.error();
+    blobs.push_back(BlobRef{a.sha256, a.content});
+  }
+  EncodedRaw enc = encode_raw(raw, blobs);
+  auto ins = impl_->stmt("INSERT INTO raw_messages (sha256, size, encoding, holes, data) VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!ins) return ins.error();
+  (*ins)->bind(1, sha).bind(2, static_cast<std::int64_t>(raw.size())).bind(3, enc.encoding).bind(4, enc.holes);
+  (*ins)->bind_blob(5, enc.data);
+  if (auto r = (*ins)->run(); !r) return r.error();
+  return impl_->db.last_insert_id();
+}
+
+Result<std::string> Store::raw(std::int64_t message_row) {
+  auto st = impl_->stmt(
+      "SELECT r.encoding, r.holes, r.data, r.size, r.sha256 FROM messages m JOIN raw_messages r ON r.id = m.raw_id "
+      "WHERE m.id = ?1");
+  if (!st) return st.error();
+  (*st)->bind(1, message_row);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  if (!*row) return Error{Errc::no_input, "no message " + std::to_string(message_row)};
+  EncodedRaw enc{(*st)->text(0), (*st)->text(1), (*st)->blob(2), static_cast<size_t>((*st)->int64(3))};
+  std::string sha = (*st)->text(4);
+  (*st)->reset();
+  auto out = decode_raw(enc, [&](const std::string& blob_sha) -> std::optional<std::string> {
+    auto b = impl_->stmt("SELECT data FROM blobs WHERE sha256 = ?1");
+    if (!b) return std::nullopt;
+    (*b)->bind(1, blob_sha);
+    auto r = (*b)->step();
+    if (!r || !*r) return std::nullopt;
+    std::string data = (*b)->blob(0);
+    (*b)->reset();
+    return data;
+  });
+  if (out && sha256_hex(*out) != sha) return Error{Errc::data, "stored raw message does not match its SHA-256"};
+  return out;
+}
+
+Result<std::pair<std::int64_t, std::string>> Store::create_request(const NewRequest& r, std::int64_t now) {
+  auto counter = impl_->stmt(
+      "INSERT INTO reference_counters (year, last) VALUES (?1, 1) "
+      "ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last");
+  if (!counter) return counter.error();
+  (*counter)->bind(1, static_cast<std::int64_t>(r.year));
+  auto row = (*counter)->step();
+  if (!row) return row.error();
+  std::int64_t seq = (*counter)->int64(0);
+  (*counter)->reset();
+  char ref[32];
+  std::snprintf(ref, sizeof ref, "%04d-%06lld", r.year, static_cast<long long>(seq));
+
+  auto ins = impl_->stmt(
+      "INSERT INTO requests (reference, subject, requester_name, requester_address, department, received_at, "
+      "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
+  if (!ins) return ins.error();
+  (*ins)->bind(1, ref).bind(2, r.subject).bind(3, r.requester.name).bind(4, r.requester.address);
+  (*ins)->bind(5, r.department).bind(6, r.received_at).bind(7, now);
+  if (auto res = (*ins)->run(); !res) return res.error();
+  return std::make_pair(impl_->db.last_insert_id(), std::string(ref));
+}
+
+namespace {
+nlohmann::json addresses_json(const std::vector<mail::Address>& list) {
+  auto out = nlohmann::json::array();
+  for (const auto& a : list) out.push_back({{"name", a.name}, {"address", a.address}});
+  return out;
+}
+
+std::string headers_json(const mail::Message& m) {
+  nlohmann::json j;
+  j["to"] = addresses_json(m.to);
+  j["cc"] = addresses_json(m.cc);
+  j["reply_to"] = addresses_json(m.reply_to);
+  j["sender"] = addresses_json(m.sender);
+  j["in_reply_to"] = m.in_reply_to;
+  j["references"] = m.references;
+  j["auto_submitted"] = m.auto_submitted_header;
+  j["precedence"] = m.precedence;
+  j["list_id"] = m.list_id;
+  j["return_path"] = m.return_path ? nlohmann::json(*m.return_path) : nlohmann::json(nullptr);
+  j["x_loop"] = m.x_loop;
+  j["thread_index"] = m.thread_index;
+  j["thread_topic"] = m.thread_topic;
+  j["authentication_results"] = m.authentication_results;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+}  // namespace
+
+Result<std::int64_t> Store::add_message(const NewMessage& n, const mail::Message& m, std::int64_t now) {
+  auto ins = impl_->stmt(
+      "INSERT INTO messages (request_id, raw_id, message_id, content_hash, from_name, from_address, subject, date, "
+      "received_at, text, html, headers, auto_submitted, bounce, list, problems, matched_by, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+  if (!ins) return ins.error();
+  Statement& s = **ins;
+  mail::Address from = m.from.empty() ? mail::Address{} : m.from.front();
+  s.bind(1, n.request_id).bind(2, n.raw_id);
+  if (m.message_id.empty()) s.bind(3, nullptr);
+  else s.bind(3, m.message_id);
+  s.bind(4, n.content_hash).bind(5, from.name).bind(6, from.address).bind(7, m.subject).bind(8, m.date);
+  s.bind(9, n.received_at).bind(10, m.text).bind(11, m.html).bind(12, headers_json(m));
+  s.bind(13, std::int64_t{m.auto_submitted}).bind(14, std::int64_t{m.bounce}).bind(15, std::int64_t{m.list});
+  s.bind(16, nlohmann::json(m.problems).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  s.bind(17, n.matched_by).bind(18, now);
+  if (auto r = s.run(); !r) return r.error();
+  std::int64_t id = impl_->db.last_insert_id();
+  for (size_t i = 0; i < m.attachments.size(); ++i) {
+    const auto& a = m.attachments[i];
+    auto att = impl_->stmt(
+        "INSERT INTO attachments (message_id, position, filename, content_type, size, sha256) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!att) return att.error();
+    (*att)->bind(1, id).bind(2, static_cast<std::int64_t>(i)).bind(3, a.filename).bind(4, a.content_type);
+    (*att)->bind(5, static_cast<std::int64_t>(a.size)).bind(6, a.sha256);
+    if (auto r = (*att)->run(); !r) return r.error();
+  }
+  return id;
+}
+
+Result<void> Store::add_source(std::int64_t message_row, const Source& src, std::int64_t now) {
+  auto st = impl_->stmt("INSERT INTO message_sources (message_id, mailbox, location, seen_at) VALUES (?1, ?2, ?3, ?4)");
+  if (!st) return st.error();
+  (*st)->bind(1, message_row).bind(2, src.mailbox).bind(3, src.location).bind(4, now);
+  return (*st)->run();
+}
+
+Result<void> Store::add_participant(std::int64_t request_id, const mail::Address& who, const std::string& role) {
+  if (who.address.empty()) return {};
+  std::string lower;
+  for (char c : who.address) lower.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+  auto st = impl_->stmt(
+      "INSERT INTO participants (request_id, address, name, role) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT DO NOTHING");
+  if (!st) return st.error();
+  (*st)->bind(1, request_id).bind(2, lower).bind(3, who.name).bind(4, role);
+  return (*st)->run();
+}
+
+Result<void> Store::add_event(std::optional<std::int64_t> request_id, std::optional<std::int64_t> message_row,
+                              std::int64_t at, const std::string& actor, const std::string& kind,
+                              const std::string& detail_json) {
+  auto st = impl_->stmt(
+      "INSERT INTO events (request_id, message_id, at, actor, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!st) return st.error();
+  (*st)->bind(1, request_id).bind(2, message_row).bind(3, at).bind(4, actor).bind(5, kind).bind(6, detail_json);
+  return (*st)->run();
+}
+
+namespace {
+constexpr const char* kSelectRequest =
+    "SELECT r.id, r.reference, r.status, r.subject, r.requester_name, r.requester_address, r.department, r.agent, "
+    "r.received_at, (SELECT json_group_array(coalesce(message_id, '')) FROM (SELECT message_id FROM messages "
+    "WHERE request_id = r.id ORDER BY id)), (SELECT count(*) FROM messages WHERE request_id = r.id AND problems "
+    "<> '[]') FROM requests r ";
+
+RequestInfo read_request(const Statement& s) {
+  RequestInfo r;
+  r.id = s.int64(0);
+  r.reference = s.text(1);
+  r.status = s.text(2);
+  r.subject = s.text(3);
+  r.requester = {s.text(4), s.text(5)};
+  r.department = s.opt_text(6);
+  r.agent = s.opt_text(7);
+  r.received_at = s.int64(8);
+  for (const auto& id : nlohmann::json::parse(s.text(9))) r.message_ids.push_back(id.get<std::string>());
+  r.problem_messages = static_cast<int>(s.int64(10));
+  return r;
+}
+}  // namespace
+
+Result<std::vector<RequestInfo>> Store::requests(const ListFilter& filter) {
+  std::string sql = std::string(kSelectRequest) + "WHERE (?1 IS NULL OR r.status = ?1) ORDER BY r.received_at, r.id";
+  if (filter.limit > 0) sql += " LIMIT " + std::to_string(filter.limit);
+  auto st = impl_->stmt(sql);
+  if (!st) return st.error();
+  (*st)->bind(1, filter.status);
+  std::vector<RequestInfo> out;
+  for (;;) {
+    auto row = (*st)->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(read_request(**st));
+  }
+  return out;
+}
+
+Result<std::optional<RequestInfo>> Store::request(const std::string& reference) {
+  auto st = impl_->stmt(std::string(kSelectRequest) + "WHERE r.reference = ?1");
+  if (!st) return st.error();
+  (*st)->bind(1, reference);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<RequestInfo>{};
+  RequestInfo r = read_request(**st);
+  (*st)->reset();
+
+  auto msgs = impl_->stmt(
+      "SELECT id, message_id, from_name, from_address, subject, date, received_at, text, html IS NOT NULL, "
+      "auto_submitted, bounce, list, headers, problems, matched_by FROM messages WHERE request_id = ?1 ORDER BY id");
+  if (!msgs) return msgs.error();
+  (*msgs)->bind(1, r.id);
+  for (;;) {
+    auto mrow = (*msgs)->step();
+    if (!mrow) return mrow.error();
+    if (!*mrow) break;
+    const Statement& s = **msgs;
+    MessageInfo m;
+    m.id = s.int64(0);
+    m.message_id = s.opt_text(1);
+    m.from = {s.text(2), s.text(3)};
+    m.subject = s.text(4);
+    m.date = s.opt_int64(5);
+    m.received_at = s.int64(6);
+    m.text = s.text(7);
+    m.has_html = s.int64(8) != 0;
+    m.auto_submitted = s.int64(9) != 0;
+    m.bounce = s.int64(10) != 0;
+    m.list = s.int64(11) != 0;
+    m.headers_json = s.text(12);
+    m.problems_json = s.text(13);
+    m.matched_by = s.text(14);
+    r.messages.push_back(std::move(m));
+  }
+  for (auto& m : r.messages) {
+    auto att = impl_->stmt(
+        "SELECT filename, content_type, size, sha256 FROM attachments WHERE message_id = ?1 ORDER BY position");
+    if (!att) return att.error();
+    (*att)->bind(1, m.id);
+    for (;;) {
+      auto arow = (*att)->step();
+      if (!arow) return arow.error();
+      if (!*arow) break;
+      m.attachments.push_back({(*att)->text(0), (*att)->text(1), (*att)->text(3), (*att)->int64(2)});
+    }
+    auto src = impl_->stmt("SELECT mailbox, location, seen_at FROM message_sources WHERE message_id = ?1 ORDER BY id");
+    if (!src) return src.error();
+    (*src)->bind(1, m.id);
+    for (;;) {
+      auto srow = (*src)->step();
+      if (!srow) return srow.error();
+      if (!*srow) break;
+      m.sources.push_back({(*src)->text(0), (*src)->text(1), (*src)->int64(2)});
+    }
+  }
+  auto ev = impl_->stmt("SELECT at, actor, kind, detail, message_id FROM events WHERE request_id = ?1 ORDER BY id");
+  if (!ev) return ev.error();
+  (*ev)->bind(1, r.id);
+  for (;;) {
+    auto erow = (*ev)->step();
+    if (!erow) return erow.error();
+    if (!*erow) break;
+    r.events.push_back({(*ev)->int64(0), (*ev)->text(1), (*ev)->text(2), (*ev)->text(3), (*ev)->opt_int64(4)});
+  }
+  return std::optional<RequestInfo>(std::move(r));
+}
+
+}  // namespace guichet::store

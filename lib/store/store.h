@@ -1,0 +1,134 @@
+// Store: guichet's SQLite database (one file per commune, WAL, synchronous=FULL).
+//
+// Opening runs the pending migrations. Write methods must be called inside a Transaction
+// (store.transaction()); the caller decides how much one commit covers: one mail in pipe mode, a
+// batch during an import. Nothing is acknowledged to a source before the commit returns.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mail/message.h"
+#include "store/sqlite.h"
+
+namespace guichet::store {
+
+struct ExistingMessage {
+  std::int64_t id = 0;
+  std::int64_t request_id = 0;
+  std::string reference;
+  std::string content_hash;
+};
+
+struct NewRequest {
+  std::string subject;
+  mail::Address requester;
+  std::optional<std::string> department;
+  std::int64_t received_at = 0;
+  int year = 0;  // of receipt, local time: picks the reference sequence
+};
+
+struct NewMessage {
+  std::int64_t request_id = 0;
+  std::int64_t raw_id = 0;
+  std::string content_hash;
+  std::int64_t received_at = 0;
+  std::string matched_by;
+};
+
+struct Source {
+  std::string mailbox = "file";  // configured mailbox name, "file" or "stdin"
+  std::string location;          // path, or UIDVALIDITY/UID
+};
+
+struct AttachmentInfo {
+  std::string filename, content_type, sha256;
+  std::int64_t size = 0;
+};
+
+struct SourceInfo {
+  std::string mailbox, location;
+  std::int64_t seen_at = 0;
+};
+
+struct MessageInfo {
+  std::int64_t id = 0;
+  std::optional<std::string> message_id;
+  mail::Address from;
+  std::string subject;
+  std::optional<std::int64_t> date;
+  std::int64_t received_at = 0;
+  std::string text;
+  bool has_html = false;
+  bool auto_submitted = false, bounce = false, list = false;
+  std::string headers_json;   // JSON object
+  std::string problems_json;  // JSON list
+  std::string matched_by;
+  std::vector<AttachmentInfo> attachments;
+  std::vector<SourceInfo> sources;
+};
+
+struct EventInfo {
+  std::int64_t at = 0;
+  std::string actor, kind, detail_json;
+  std::optional<std::int64_t> message;
+};
+
+struct RequestInfo {
+  std::int64_t id = 0;
+  std::string reference, status, subject;
+  mail::Address requester;
+  std::optional<std::string> department, agent;
+  std::int64_t received_at = 0;
+  std::vector<std::string> message_ids;  // Message-IDs, in order of arrival (empty when absent)
+  int problem_messages = 0;              // messages that carry decoding problems
+  // Filled by request() only:
+  std::vector<MessageInfo> messages;
+  std::vector<EventInfo> events;
+};
+
+struct ListFilter {
+  std::optional<std::string> status;
+  int limit = 0;  // 0: all
+};
+
+class Store {
+ public:
+  static Result<Store> open(const std::string& path, Database::Mode mode = Database::Mode::read_write);
+
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+  ~Store();
+
+  Result<Transaction> transaction();
+
+  // Look-ups used by ingest decisions.
+  Result<std::optional<ExistingMessage>> find_by_message_id(const std::string& message_id);
+  Result<std::optional<ExistingMessage>> find_by_content_hash(const std::string& hash);
+
+  // Stores the exact bytes (deduplicated by SHA-256) and each attachment's content once.
+  Result<std::int64_t> put_raw(std::string_view raw, const mail::Message& parsed);
+  Result<std::string> raw(std::int64_t message_row);
+
+  Result<std::pair<std::int64_t, std::string>> create_request(const NewRequest& r, std::int64_t now);
+  Result<std::int64_t> add_message(const NewMessage& m, const mail::Message& parsed, std::int64_t now);
+  Result<void> add_source(std::int64_t message_row, const Source& s, std::int64_t now);
+  Result<void> add_participant(std::int64_t request_id, const mail::Address& who, const std::string& role);
+  Result<void> add_event(std::optional<std::int64_t> request_id, std::optional<std::int64_t> message_row,
+                         std::int64_t at, const std::string& actor, const std::string& kind,
+                         const std::string& detail_json = "{}");
+
+  Result<std::vector<RequestInfo>> requests(const ListFilter& filter = {});
+  Result<std::optional<RequestInfo>> request(const std::string& reference);
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace guichet::store

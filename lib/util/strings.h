@@ -1,0 +1,20 @@
+// Small string helpers shared by the parsers. ASCII-only case folding on purpose: mail syntax
+// (header names, charsets, tokens) is ASCII; human text goes through the charset module.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace guichet {
+
+std::string_view trim(std::string_view s);
+std::string to_lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+bool istarts_with(std::string_view s, std::string_view prefix);
+bool icontains(std::string_view haystack, std::string_view needle);
+std::vector<std::string_view> split(std::string_view s, char sep);
+// Collapses runs of ASCII white space (including folded header line breaks) into one space.
+std::string collapse_spaces(std::string_view s);
+
+}  // namespace guichet
