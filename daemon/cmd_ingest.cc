@@ -15,6 +15,7 @@
 #include "engine/ingest.h"
 #include "mail/message_json.h"
 #include "transport/mail_files.h"
+#include "util/failpoint.h"
 
 namespace guichet::cli {
 
@@ -67,6 +68,8 @@ class Importer {
 
   Result<void> flush() {
     if (tx_) {
+      // Test hook: the commit fails as on a full disk; the batch must roll back and be reported.
+      if (failpoint_active("ingest.commit")) return Error{Errc::temp_fail, "database commit: failpoint ingest.commit"};
       if (auto r = tx_->commit(); !r) return r;
       tx_.reset();
     }

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"guichet: one front desk for a town hall's email"};
   app.require_subcommand(1);
+  app.fallthrough();  // global options are accepted after the subcommand too
   GlobalOptions g;
   app.add_option("-c,--config", g.config, "configuration file")->capture_default_str();
   app.add_option("--db", g.db, "database file (overrides the configuration)");

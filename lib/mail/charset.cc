@@ -183,6 +183,14 @@ std::string to_utf8(std::string_view bytes, std::string_view charset, std::strin
     return out;
   }
 
+  // A single-byte label on bytes that form valid multi-byte UTF-8: the label lies (webmails that
+  // copy the charset of the mail they answer). Real latin-1 French text is almost never valid UTF-8.
+  std::string lower_cs = to_lower(cs);
+  if ((istarts_with(lower_cs, "windows-125") || istarts_with(lower_cs, "iso-8859-") || istarts_with(lower_cs, "cp125")) &&
+      is_valid_utf8(bytes)) {
+    note("text declared " + std::string(charset) + " is UTF-8; decoded as UTF-8");
+    return std::string(bytes);
+  }
   size_t replaced = 0;
   std::string out = iconv_convert(bytes, cs, &replaced);
   if (replaced > 0) {

@@ -249,6 +249,12 @@ std::string html_to_text(std::string_view html) {
       i = end == std::string_view::npos ? html.size() : end + 3;
       continue;
     }
+    char next = lt + 1 < html.size() ? html[lt + 1] : ' ';
+    if (!std::isalpha(static_cast<unsigned char>(next)) && next != '/' && next != '!' && next != '?') {
+      r.text("<");  // "a < b": a less-than sign, not a tag
+      i = lt + 1;
+      continue;
+    }
     size_t gt = html.find('>', lt + 1);
     if (gt == std::string_view::npos) {
       r.text(html.substr(lt));  // a lone '<' is text

@@ -386,7 +386,9 @@ Message parse(std::string_view raw, const ParseLimits& limits) {
   Message m;
   size_t header_end = raw.find("\n\n");
   size_t header_end_crlf = raw.find("\r\n\r\n");
-  size_t header_len = std::min(header_end, header_end_crlf);
+  // The header block with the empty line that ends it (mimetic needs that line to see the last field).
+  size_t header_len = std::min(header_end == std::string_view::npos ? header_end : header_end + 2,
+                               header_end_crlf == std::string_view::npos ? header_end_crlf : header_end_crlf + 4);
   if (header_len == std::string_view::npos) header_len = raw.size();
 
   std::string_view to_parse = raw;

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "util/failpoint.h"
 
 namespace guichet::store {
 
@@ -174,7 +173,6 @@ Transaction::~Transaction() {
 }
 
 Result<void> Transaction::commit() {
-  if (failpoint_active("store.commit")) return Error{Errc::temp_fail, "database commit: failpoint store.commit"};
   if (auto r = db_->exec("COMMIT"); !r) return r;
   db_ = nullptr;
   return {};

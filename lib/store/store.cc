@@ -37,9 +37,11 @@ Result<Store> Store::open(const std::string& path, Database::Mode mode) {
     // WAL lets readers (list, show, an élu's search) run while the daemon writes. FULL makes each
     // commit durable before we flag or move the mail at its source: with NORMAL a power cut can
     // undo the last commit after the server was told the mail was safe.
-    auto wal = db->prepare("PRAGMA journal_mode=WAL");
-    if (!wal) return wal.error();
-    if (auto r = wal->step(); !r) return r.error();
+    {
+      auto wal = db->prepare("PRAGMA journal_mode=WAL");  // returns a row: finalised at scope end
+      if (!wal) return wal.error();
+      if (auto r = wal->step(); !r) return r.error();
+    }
     if (auto r = db->exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !r) return r.error();
     if (auto r = migrate(*db); !r) return r.error();
   } else {
@@ -48,12 +50,14 @@ Result<Store> Store::open(const std::string& path, Database::Mode mode) {
     auto row = version->step();
     if (!row) return row.error();
     if (version->int64(0) == 0) return Error{Errc::no_input, "database " + path + " holds no guichet data"};
+    version->reset();
   }
   auto impl = std::make_unique<Impl>(Impl{std::move(*db), {}});
   return Store(std::move(impl));
 }
 
 Result<Transaction> Store::transaction() { return Transaction::begin(impl_->db); }
+Database& Store::database() { return impl_->db; }
 
 namespace {
 Result<std::optional<ExistingMessage>> first_message(Result<Statement*> st) {

@@ -105,6 +105,8 @@ class Store {
   ~Store();
 
   Result<Transaction> transaction();
+  // The connection itself, for maintenance commands and tests (PRAGMAs, counts).
+  Database& database();
 
   // Look-ups used by ingest decisions.
   Result<std::optional<ExistingMessage>> find_by_message_id(const std::string& message_id);

@@ -1,4 +1,4 @@
-// Test-only failure injection. GUICHET_FAILPOINTS="store.before_commit,…" makes the named points
+// Test-only failure injection. GUICHET_FAILPOINTS="ingest.commit,…" makes the named points
 // fail, so tests can prove that a crash or an I/O error at that point loses nothing. Unset in
 // production: the check is one cached lookup.
 #pragma once

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The README's first Quick start command: install, build, and run guichet on the self-contained
+# demo (etc/demo: resident mail in a Maildir, a fresh database under etc/demo/var/).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+bash scripts/install-deps.sh
+bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGUICHET_TESTS=OFF
+
+guichet=(build/guichet --config etc/demo/guichet.yaml)
+rm -rf etc/demo/var
+mkdir -p etc/demo/var
+
+echo
+echo "== guichet ingest: the demo mailbox (etc/demo/inbox)"
+"${guichet[@]}" ingest --mailbox mairie etc/demo/inbox
+echo
+echo "== guichet list"
+"${guichet[@]}" list
+echo
+first=$("${guichet[@]}" list --json --limit 1 | sed -n 's/.*"reference": "\([0-9-]*\)".*/\1/p' | head -1)
+echo "== guichet show $first"
+"${guichet[@]}" show "$first"
+echo
+echo "Database: etc/demo/var/guichet.db. Try: build/guichet --config etc/demo/guichet.yaml list --json"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what guichet needs to build and run on Debian 12, as root. With "--test", also what the
+# test suite needs (clang for the fuzz target). Safe to run again: apt skips what is there.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libcurl4-openssl-dev libssl-dev libmimetic-dev libsqlite3-dev libspdlog-dev libcli11-dev
+  libyaml-cpp-dev libkainjow-mustache-dev libsystemd-dev nlohmann-json3-dev zlib1g-dev
+  catch2 tzdata
+)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: run as root (apt-get install)" >&2
+  exit 77
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "install-deps: ${#packages[@]} packages present"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The README's second Quick start command, and what CI runs (.ci/run): install, build, and run the
+# whole test suite twice (plain, then under AddressSanitizer + UndefinedBehaviorSanitizer), then a
+# short fuzzing run of the MIME parser.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=$(nproc)
+fuzz_seconds=${GUICHET_FUZZ_SECONDS:-60}
+
+bash scripts/install-deps.sh --test
+
+echo "== plain build"
+bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+(cd build && ctest --output-on-failure -j "$jobs")
+
+echo "== sanitizer build (ASan + UBSan)"
+bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DGUICHET_SANITIZE=ON -DGUICHET_BENCH=OFF
+(cd build-asan && ctest --output-on-failure -j "$jobs")
+
+echo "== fuzzing the parser for ${fuzz_seconds}s (libFuzzer)"
+CXX=clang++ bash scripts/build.sh build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGUICHET_FUZZ=ON \
+  -DGUICHET_TESTS=OFF -DGUICHET_BENCH=OFF
+rm -rf build-fuzz/corpus && mkdir -p build-fuzz/corpus && cp tests/data/mail/*.eml build-fuzz/corpus/
+LSAN_OPTIONS=suppressions=$root/tests/lsan.supp \
+  build-fuzz/fuzz/fuzz_parse -max_total_time="$fuzz_seconds" -max_len=65536 -rss_limit_mb=2048 \
+  -print_final_stats=1 build-fuzz/corpus 2>&1 | tail -15
+echo "fuzz: no crash in ${fuzz_seconds}s"

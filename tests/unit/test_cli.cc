@@ -1,0 +1,171 @@
+// Drives the guichet binary as an admin, a script or an MTA would: exit codes and JSON.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "helpers.h"
+
+using guichet::test::corpus;
+using guichet::test::data_path;
+using guichet::test::run_guichet;
+using guichet::test::TempDir;
+using nlohmann::json;
+
+namespace {
+std::string q(const std::string& s) { return "'" + s + "'"; }
+// An empty configuration (all defaults) keeps tests independent of /etc/guichet on the machine.
+std::string db_args(const TempDir& dir) {
+  guichet::test::write_file(dir.path() / "empty.yaml", "");
+  return "--config " + q(dir.str("empty.yaml")) + " --db " + q(dir.str("g.db"));
+}
+std::string write_config(const TempDir& dir) {
+  guichet::test::write_file(dir.path() / "guichet.yaml",
+                            "commune: Test\ndatabase: g.db\nmailboxes:\n  - name: voirie\n    url: maildir://in\n"
+                            "    department: voirie\n");
+  return "--config " + q(dir.str("guichet.yaml"));
+}
+}  // namespace
+
+TEST_CASE("parse --json prints the stable fields", "[cli]") {
+  auto r = run_guichet("parse --json " + q(data_path("mail/gmail-utf8-attachment.eml")));
+  REQUIRE(r.status == 0);
+  json j = json::parse(r.out);
+  for (const char* key : {"message_id", "in_reply_to", "references", "date", "from", "sender", "reply_to", "to", "cc",
+                          "subject", "text", "html", "attachments", "auto", "bounce", "list", "problems"})
+    CHECK(j.contains(key));
+  CHECK(j["message_id"] == "CAHx9=abc123+XyZ@mail.gmail.com");
+  CHECK(j["date"] == "2026-11-04T08:12:33Z");
+  CHECK(j["from"][0]["name"] == "Amélie Martin");
+  CHECK(j["attachments"][0]["filename"] == "demande_acte_né.pdf");
+  CHECK(j["attachments"][0]["size"] == 5136);
+  CHECK(j["auto"] == false);
+}
+
+TEST_CASE("parse reads standard input and never fails on garbage", "[cli]") {
+  auto r = run_guichet("parse --json -", std::string("\x00\x01\xFF not mail", 12));
+  REQUIRE(r.status == 0);
+  json j = json::parse(r.out);
+  CHECK(j["message_id"].is_null());
+  CHECK_FALSE(j["problems"].empty());
+}
+
+TEST_CASE("usage errors and unreadable paths", "[cli]") {
+  CHECK(run_guichet("parse").status == 64);
+  CHECK(run_guichet("frobnicate").status == 64);
+  CHECK(run_guichet("list --limit -3").status == 64);
+  auto missing = run_guichet("parse /nonexistent.eml");
+  CHECK(missing.status == 66);
+  CHECK(missing.err == "guichet: /nonexistent.eml: cannot read\n");
+  TempDir dir;
+  auto ingest = run_guichet("ingest " + db_args(dir) + " /nonexistent/box");
+  CHECK(ingest.status == 66);
+  CHECK(ingest.err.find("/nonexistent/box: no such file or directory") != std::string::npos);
+}
+
+TEST_CASE("ingest a Maildir, then list and show", "[cli]") {
+  TempDir dir;
+  std::string maildir = std::string(GUICHET_SOURCE_DIR) + "/etc/demo/inbox";
+  auto r = run_guichet("ingest --json " + db_args(dir) + " " + q(maildir));
+  REQUIRE(r.status == 0);
+  std::vector<json> outcomes;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) outcomes.push_back(json::parse(line));
+  REQUIRE(outcomes.size() >= 5);
+  for (const auto& o : outcomes) {
+    CHECK((o["outcome"] == "new_request" || o["outcome"] == "duplicate"));
+    CHECK(o["reference"].is_string());
+  }
+
+  auto list = run_guichet("list --json " + db_args(dir));
+  REQUIRE(list.status == 0);
+  json all = json::parse(list.out);
+  REQUIRE(all.is_array());
+  REQUIRE_FALSE(all.empty());
+  for (const auto& req : all) {
+    for (const char* key : {"reference", "status", "subject", "requester", "department", "agent", "received_at", "messages"})
+      CHECK(req.contains(key));
+    CHECK(req["status"] == "new");
+    CHECK(req["requester"].contains("address"));
+  }
+  std::string ref = all[0]["reference"];
+  CHECK(ref.size() == 11);
+  CHECK(ref[4] == '-');
+
+  auto show = run_guichet("show --json " + db_args(dir) + " " + ref);
+  REQUIRE(show.status == 0);
+  json req = json::parse(show.out);
+  CHECK(req["reference"] == ref);
+  REQUIRE_FALSE(req["messages"].empty());
+  CHECK(req["messages"][0]["matched_by"] == "new");
+  CHECK(req["events"][0]["kind"] == "created");
+
+  // Text output mentions the reference.
+  auto text = run_guichet("list " + db_args(dir));
+  CHECK(text.out.find(ref) != std::string::npos);
+}
+
+TEST_CASE("show --raw gives back the exact bytes", "[cli]") {
+  TempDir dir;
+  std::string raw = corpus("outlook-windows1252.eml");
+  auto in = run_guichet("ingest --json " + db_args(dir), raw);
+  REQUIRE(in.status == 0);
+  std::string ref = json::parse(in.out)["reference"];
+  auto r = run_guichet("show --raw 1 " + db_args(dir) + " " + ref);
+  REQUIRE(r.status == 0);
+  CHECK(r.out == raw);
+  CHECK(run_guichet("show --raw 2 " + db_args(dir) + " " + ref).status == 64);
+  CHECK(run_guichet("show " + db_args(dir) + " 2026-999999").status == 65);
+}
+
+TEST_CASE("pipe mode: stored is 0, a duplicate is 0, the mailbox gives the department", "[cli][pipe]") {
+  TempDir dir;
+  std::string cfg = write_config(dir);
+  std::string raw = corpus("laposte-html-only.eml");
+  auto first = run_guichet("ingest --mailbox voirie " + cfg, raw);
+  CHECK(first.status == 0);
+  auto again = run_guichet("ingest --mailbox voirie " + cfg, raw);
+  CHECK(again.status == 0);
+  CHECK(again.out.find("duplicate") != std::string::npos);
+  auto list = run_guichet("list --json " + cfg);
+  json all = json::parse(list.out);
+  REQUIRE(all.size() == 1);
+  CHECK(all[0]["department"] == "voirie");
+}
+
+TEST_CASE("pipe mode: a database that cannot be written is EX_TEMPFAIL", "[cli][pipe]") {
+  TempDir dir;
+  std::string raw = corpus("no-message-id.eml");
+  guichet::test::write_file(dir.path() / "empty.yaml", "");
+  auto nodir = run_guichet("ingest --config " + q(dir.str("empty.yaml")) + " --db /nonexistent/dir/g.db", raw);
+  CHECK(nodir.status == 75);
+  CHECK(nodir.err.find("cannot open database") != std::string::npos);
+  auto failed = run_guichet("ingest " + db_args(dir), raw, "GUICHET_FAILPOINTS=ingest.commit");
+  CHECK(failed.status == 75);
+  CHECK(failed.err.find("not stored") != std::string::npos);
+  // Nothing was committed: the MTA's retry stores it once.
+  CHECK(run_guichet("ingest " + db_args(dir), raw).status == 0);
+  json all = json::parse(run_guichet("list --json " + db_args(dir)).out);
+  CHECK(all.size() == 1);
+}
+
+TEST_CASE("ingest with --dry-run decides and writes nothing", "[cli]") {
+  TempDir dir;
+  auto r = run_guichet("ingest --dry-run --json " + db_args(dir), corpus("gmail-utf8-attachment.eml"));
+  REQUIRE(r.status == 0);
+  json o = json::parse(r.out);
+  CHECK(o["outcome"] == "new_request");
+  CHECK(o["dry_run"] == true);
+  json all = json::parse(run_guichet("list --json " + db_args(dir)).out);
+  CHECK(all.empty());
+}
+
+TEST_CASE("a broken configuration is EX_CONFIG with its place", "[cli][config]") {
+  TempDir dir;
+  guichet::test::write_file(dir.path() / "bad.yaml", "commune: X\nmailbox:\n  - name: a\n");
+  auto r = run_guichet("list --config " + q(dir.str("bad.yaml")));
+  CHECK(r.status == 78);
+  CHECK(r.err.find("bad.yaml:2:1: unknown key \"mailbox\"") != std::string::npos);
+  auto missing = run_guichet("list --config " + q(dir.str("typo.yaml")));
+  CHECK(missing.status == 78);
+  CHECK(missing.err.find("typo.yaml: no such configuration file") != std::string::npos);
+}
