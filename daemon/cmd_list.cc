@@ -1,6 +1,6 @@
 // guichet list [--json] [--status S] [--limit N]: the requests, oldest first.
-#include <iomanip>
 #include <iostream>
+#include <vector>
 
 #include "commands.h"
 #include "request_json.h"
@@ -8,20 +8,15 @@
 namespace guichet::cli {
 
 namespace {
-// Pads to `width` display columns; counts UTF-8 code points, not bytes, so accents align.
+// Pads or cuts to `width` display columns, always leaving one space before the next column.
+// Counts UTF-8 code points, not bytes, so accented names stay aligned.
 std::string pad(const std::string& s, size_t width) {
-  size_t cols = 0;
-  std::string out;
+  std::vector<size_t> starts;  // byte offset of each code point
   for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if ((c & 0xC0) != 0x80) {
-      if (cols == width) break;
-      ++cols;
-    }
-    out.push_back(s[i]);
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) starts.push_back(i);
   }
-  if (cols < width) out.append(width - cols, ' ');
-  return out;
+  if (starts.size() < width) return s + std::string(width - starts.size(), ' ');
+  return s.substr(0, starts[width - 2]) + "\u2026 ";
 }
 }  // namespace
 

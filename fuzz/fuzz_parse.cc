@@ -16,8 +16,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string raw(reinterpret_cast<const char*>(data), size);
   mail::Message m = mail::parse(raw);
   if (!mail::is_valid_utf8(m.subject) || !mail::is_valid_utf8(m.text)) std::abort();
-  for (const auto& a : m.from) {
-    if (!mail::is_valid_utf8(a.name) || !mail::is_valid_utf8(a.address)) std::abort();
+  for (const auto& p : m.problems) {
+    if (!mail::is_valid_utf8(p)) std::abort();
+  }
+  for (const auto* list : {&m.from, &m.to, &m.cc, &m.reply_to, &m.sender}) {
+    for (const auto& a : *list) {
+      if (!mail::is_valid_utf8(a.name) || !mail::is_valid_utf8(a.address)) std::abort();
+    }
   }
   std::vector<store::BlobRef> blobs;
   std::map<std::string, std::string> by_sha;

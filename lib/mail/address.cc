@@ -1,5 +1,6 @@
 #include "mail/address.h"
 
+#include "mail/charset.h"
 #include "mail/encoded_words.h"
 #include "util/strings.h"
 
@@ -111,13 +112,15 @@ void parse_one(std::string_view item, std::vector<Address>& out, std::vector<std
     std::string before = strip_comments(item.substr(0, lt), &comment_text);
     a.name = clean_name(before, problems);
     if (a.name.empty() && !comment_text.empty()) a.name = clean_name(comment_text, problems);
-    if (gt == std::string_view::npos && problems) problems->push_back("address without closing '>': " + std::string(item));
+    if (gt == std::string_view::npos && problems)
+      problems->push_back("address without closing '>': " + sanitize_utf8(item));
   } else {
     std::string comment_text;
     std::string bare = strip_comments(item, &comment_text);
     a.address = clean_addr(bare);
     a.name = clean_name(comment_text, problems);
   }
+  a.address = sanitize_utf8(a.address);  // raw header bytes: may be anything
   if (a.address.empty() && a.name.empty()) return;
   if (a.address.empty()) {
     // "Jean Dupont" alone: not an address, but worth keeping visible.

@@ -1,5 +1,6 @@
 #include "mail/encoded_words.h"
 
+#include <array>
 #include <optional>
 
 #include "mail/charset.h"
@@ -85,28 +86,42 @@ void append_plain(std::string& out, std::string_view text, std::vector<std::stri
 
 }  // namespace
 
-bool base64_decode(std::string_view in, std::string& out) {
-  out.clear();
-  out.reserve(in.size() * 3 / 4);
+bool base64_decode(std::string_view in, std::string& out, Base64Stats* stats) {
+  // 0-63: alphabet; 64: '=' and white space, skipped; 65: anything else.
+  static const auto table = [] {
+    std::array<unsigned char, 256> t{};
+    t.fill(65);
+    const char* al = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (unsigned char i = 0; i < 64; ++i) t[static_cast<unsigned char>(al[i])] = i;
+    for (unsigned char c : {'=', '\r', '\n', ' ', '\t'}) t[c] = 64;
+    return t;
+  }();
+  out.resize(in.size() * 3 / 4 + 3);
+  char* o = out.data();
   unsigned int acc = 0;
   int bits = 0;
+  size_t significant = 0, invalid = 0;
   for (char c : in) {
-    int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+') v = 62;
-    else if (c == '/') v = 63;
-    else if (c == '=' || c == '\r' || c == '\n' || c == ' ' || c == '\t') continue;
-    else return false;
-    acc = (acc << 6) | static_cast<unsigned int>(v);
+    unsigned char v = table[static_cast<unsigned char>(c)];
+    if (v >= 64) {
+      if (v == 65) ++invalid;
+      else if (c == '=') ++significant;
+      continue;
+    }
+    ++significant;
+    acc = (acc << 6) | v;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+      *o++ = static_cast<char>((acc >> bits) & 0xFF);
     }
   }
-  return true;
+  out.resize(static_cast<size_t>(o - out.data()));
+  if (stats) {
+    stats->invalid = invalid;
+    stats->truncated = significant % 4 != 0;
+  }
+  return invalid == 0;
 }
 
 std::string decode_header_text(std::string_view raw, std::vector<std::string>* problems) {

@@ -213,17 +213,10 @@ class Walker {
     const std::string& enc = body;
     std::string out;
     if (cte == "base64") {
-      size_t significant = 0;
-      bool invalid = false;
-      for (char c : enc) {
-        if (c == '\r' || c == '\n' || c == ' ' || c == '\t') continue;
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=')) invalid = true;
-        ++significant;
-      }
-      if (invalid) problems.push_back("base64 body has characters outside the alphabet (skipped)");
-      if (significant % 4 != 0) problems.push_back("base64 body is truncated");
-      mimetic::Base64::Decoder dec;
-      mimetic::decode(enc.begin(), enc.end(), dec, std::back_inserter(out));
+      Base64Stats stats;
+      base64_decode(enc, out, &stats);
+      if (stats.invalid > 0) problems.push_back("base64 body has characters outside the alphabet (skipped)");
+      if (stats.truncated) problems.push_back("base64 body is truncated");
     } else if (cte == "quoted-printable") {
       mimetic::QP::Decoder dec;
       mimetic::decode(enc.begin(), enc.end(), dec, std::back_inserter(out));
@@ -428,6 +421,7 @@ Message parse(std::string_view raw, const ParseLimits& limits) {
   classify(m, fields, top_type, top_ct);
   m.subject = sanitize_utf8(m.subject);
   m.text = sanitize_utf8(m.text);
+  for (auto& p : m.problems) p = sanitize_utf8(p);
   return m;
 }
 

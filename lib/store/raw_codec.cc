@@ -16,29 +16,42 @@ namespace {
 // Attachments smaller than this stay inline: a hole costs more than it saves.
 constexpr size_t kMinHoleContent = 2048;
 
-std::string base64_plain(std::string_view data) {
+// Encodes `data` as base64, inserting `eol` every `line` characters (never after the last line).
+// A tight loop into a flat buffer, then line copies: this runs twice per attachment on ingest.
+std::string encode_base64(std::string_view data, size_t line, std::string_view eol) {
   static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
+  const size_t flat_size = (data.size() + 2) / 3 * 4;
+  std::string flat(flat_size, '\0');
+  char* o = flat.data();
+  const auto* in = reinterpret_cast<const unsigned char*>(data.data());
   size_t i = 0;
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(data[k]); };
-  for (; i + 3 <= data.size(); i += 3) {
-    unsigned v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    out.push_back(alphabet[(v >> 6) & 63]);
-    out.push_back(alphabet[v & 63]);
+  for (; i + 3 <= data.size(); i += 3, o += 4) {
+    unsigned v = (unsigned{in[i]} << 16) | (unsigned{in[i + 1]} << 8) | in[i + 2];
+    o[0] = alphabet[(v >> 18) & 63];
+    o[1] = alphabet[(v >> 12) & 63];
+    o[2] = alphabet[(v >> 6) & 63];
+    o[3] = alphabet[v & 63];
   }
   if (i < data.size()) {
-    unsigned v = byte(i) << 16;
-    if (i + 1 < data.size()) v |= byte(i + 1) << 8;
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    out.push_back(i + 1 < data.size() ? alphabet[(v >> 6) & 63] : '=');
-    out.push_back('=');
+    unsigned v = unsigned{in[i]} << 16;
+    if (i + 1 < data.size()) v |= unsigned{in[i + 1]} << 8;
+    o[0] = alphabet[(v >> 18) & 63];
+    o[1] = alphabet[(v >> 12) & 63];
+    o[2] = i + 1 < data.size() ? alphabet[(v >> 6) & 63] : '=';
+    o[3] = '=';
+  }
+  if (line == 0 || flat_size <= line) return flat;
+  const size_t breaks = (flat_size - 1) / line;
+  std::string out;
+  out.reserve(flat_size + breaks * eol.size());
+  for (size_t at = 0; at < flat_size; at += line) {
+    if (at > 0) out.append(eol);
+    out.append(flat, at, line);
   }
   return out;
 }
+
+std::string base64_plain(std::string_view data) { return encode_base64(data, 0, ""); }
 
 struct Hole {
   size_t offset = 0;
@@ -98,15 +111,7 @@ std::optional<Hole> find_hole(std::string_view raw, const BlobRef& blob) {
 }  // namespace
 
 std::string base64_lines(std::string_view data, size_t line, std::string_view eol) {
-  std::string flat = base64_plain(data);
-  if (line == 0 || flat.size() <= line) return flat;
-  std::string out;
-  out.reserve(flat.size() + (flat.size() / line) * eol.size());
-  for (size_t i = 0; i < flat.size(); i += line) {
-    if (i > 0) out.append(eol);
-    out.append(flat, i, line);
-  }
-  return out;
+  return encode_base64(data, line, eol);
 }
 
 EncodedRaw encode_raw(std::string_view raw, const std::vector<BlobRef>& blobs) {

@@ -22,7 +22,16 @@ bool is_maildir(const fs::path& p) {
 Result<std::string> read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) return Error{Errc::no_input, p.string() + ": cannot read"};
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::error_code ec;
+  auto size = fs::file_size(p, ec);
+  std::string data;
+  if (!ec) {
+    data.resize(size);
+    in.read(data.data(), static_cast<std::streamsize>(size));
+    data.resize(static_cast<size_t>(in.gcount()));
+  }
+  // A file still growing (or a size we could not read) is read to its end.
+  data.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   if (in.bad()) return Error{Errc::io, p.string() + ": read error"};
   return data;
 }

@@ -126,3 +126,19 @@ TEST_CASE("not a mail at all", "[malformed]") {
     CHECK(guichet::mail::is_valid_utf8(m.text));
   }
 }
+
+TEST_CASE("inputs found by the fuzzer (tests/data/fuzz) decode to valid UTF-8", "[fuzz][malformed]") {
+  for (const auto& e : std::filesystem::directory_iterator(guichet::test::data_path("fuzz"))) {
+    INFO(e.path().filename().string());
+    Message m = parse(guichet::test::read_file(e.path().string()));
+    CHECK(guichet::mail::is_valid_utf8(m.subject));
+    CHECK(guichet::mail::is_valid_utf8(m.text));
+    for (const auto& list : {m.from, m.to, m.cc, m.reply_to, m.sender}) {
+      for (const auto& a : list) {
+        CHECK(guichet::mail::is_valid_utf8(a.address));
+        CHECK(guichet::mail::is_valid_utf8(a.name));
+      }
+    }
+    for (const auto& p : m.problems) CHECK(guichet::mail::is_valid_utf8(p));
+  }
+}
