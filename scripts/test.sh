@@ -11,11 +11,11 @@ fuzz_seconds=${GUICHET_FUZZ_SECONDS:-60}
 bash scripts/install-deps.sh --test
 
 echo "== plain build"
-bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGUICHET_TESTS=ON -DGUICHET_BENCH=ON -DGUICHET_SANITIZE=OFF
 (cd build && ctest --output-on-failure -j "$jobs")
 
 echo "== sanitizer build (ASan + UBSan)"
-bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DGUICHET_SANITIZE=ON -DGUICHET_BENCH=OFF
+bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DGUICHET_SANITIZE=ON -DGUICHET_TESTS=ON -DGUICHET_BENCH=OFF
 (cd build-asan && ctest --output-on-failure -j "$jobs")
 
 echo "== fuzzing the parser for ${fuzz_seconds}s (libFuzzer)"

@@ -10,13 +10,6 @@ namespace guichet::mail {
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string q_decode(std::string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -24,8 +17,8 @@ std::string q_decode(std::string_view in) {
     char c = in[i];
     if (c == '_') {
       out.push_back(' ');
-    } else if (c == '=' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
+    } else if (c == '=' && i + 2 < in.size() && hex_digit_value(in[i + 1]) >= 0 && hex_digit_value(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_digit_value(in[i + 1]) * 16 + hex_digit_value(in[i + 2])));
       i += 2;
     } else {
       out.push_back(c);

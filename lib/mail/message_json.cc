@@ -8,13 +8,11 @@ nlohmann::ordered_json address_json(const Address& a) {
   return nlohmann::ordered_json{{"name", a.name}, {"address", a.address}};
 }
 
-namespace {
-nlohmann::ordered_json addresses(const std::vector<Address>& list) {
+nlohmann::ordered_json addresses_json(const std::vector<Address>& list) {
   auto out = nlohmann::ordered_json::array();
   for (const auto& a : list) out.push_back(address_json(a));
   return out;
 }
-}  // namespace
 
 nlohmann::ordered_json to_json(const Message& m) {
   nlohmann::ordered_json j;
@@ -22,11 +20,11 @@ nlohmann::ordered_json to_json(const Message& m) {
   j["in_reply_to"] = m.in_reply_to;
   j["references"] = m.references;
   j["date"] = m.date ? nlohmann::ordered_json(format_rfc3339(*m.date)) : nlohmann::ordered_json(nullptr);
-  j["from"] = addresses(m.from);
-  j["sender"] = addresses(m.sender);
-  j["reply_to"] = addresses(m.reply_to);
-  j["to"] = addresses(m.to);
-  j["cc"] = addresses(m.cc);
+  j["from"] = addresses_json(m.from);
+  j["sender"] = addresses_json(m.sender);
+  j["reply_to"] = addresses_json(m.reply_to);
+  j["to"] = addresses_json(m.to);
+  j["cc"] = addresses_json(m.cc);
   j["subject"] = m.subject;
   j["text"] = m.text;
   j["html"] = m.html ? nlohmann::ordered_json(*m.html) : nlohmann::ordered_json(nullptr);

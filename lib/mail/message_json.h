@@ -9,6 +9,7 @@
 namespace guichet::mail {
 
 nlohmann::ordered_json address_json(const Address& a);
+nlohmann::ordered_json addresses_json(const std::vector<Address>& list);
 nlohmann::ordered_json to_json(const Message& m);
 
 }  // namespace guichet::mail

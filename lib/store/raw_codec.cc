@@ -80,6 +80,22 @@ Result<std::string> zlib_decompress(std::string_view in, size_t expected) {
   return out;
 }
 
+// The bytes compressed when that saves space, as they are otherwise; no holes.
+EncodedRaw pack(std::string_view bytes, size_t original_size) {
+  EncodedRaw out;
+  out.size = original_size;
+  out.holes = "[]";
+  auto z = zlib_compress(bytes);
+  if (z && z->size() < bytes.size()) {
+    out.encoding = "zlib";
+    out.data = std::move(*z);
+  } else {
+    out.encoding = "identity";
+    out.data = std::string(bytes);
+  }
+  return out;
+}
+
 std::string holes_json(const std::vector<Hole>& holes) {
   auto j = nlohmann::json::array();
   for (const Hole& h : holes)
@@ -139,17 +155,8 @@ EncodedRaw encode_raw(std::string_view raw, const std::vector<BlobRef>& blobs) {
   }
   skeleton.append(raw.substr(at));
 
-  EncodedRaw out;
-  out.size = raw.size();
+  EncodedRaw out = pack(skeleton, raw.size());
   out.holes = holes_json(kept);
-  auto z = zlib_compress(skeleton);
-  if (z && z->size() < skeleton.size()) {
-    out.encoding = "zlib";
-    out.data = std::move(*z);
-  } else {
-    out.encoding = "identity";
-    out.data = std::move(skeleton);
-  }
   if (!kept.empty()) {
     // Prove the round trip before trusting it with the only copy of a resident's mail.
     std::map<std::string, std::string_view> by_sha;
@@ -159,17 +166,7 @@ EncodedRaw encode_raw(std::string_view raw, const std::vector<BlobRef>& blobs) {
       if (it == by_sha.end()) return std::nullopt;
       return std::string(it->second);
     });
-    if (!back || *back != raw) {
-      auto whole = zlib_compress(raw);
-      out.holes = "[]";
-      if (whole && whole->size() < raw.size()) {
-        out.encoding = "zlib";
-        out.data = std::move(*whole);
-      } else {
-        out.encoding = "identity";
-        out.data = std::string(raw);
-      }
-    }
+    if (!back || *back != raw) out = pack(raw, raw.size());  // store it whole
   }
   return out;
 }

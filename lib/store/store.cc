@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mail/message_json.h"
 #include "store/migrations.h"
 #include "store/raw_codec.h"
 #include "util/sha256.h"
@@ -164,14 +165,9 @@ Result<std::pair<std::int64_t, std::string>> Store::create_request(const NewRequ
 }
 
 namespace {
-nlohmann::json addresses_json(const std::vector<mail::Address>& list) {
-  auto out = nlohmann::json::array();
-  for (const auto& a : list) out.push_back({{"name", a.name}, {"address", a.address}});
-  return out;
-}
-
 std::string headers_json(const mail::Message& m) {
-  nlohmann::json j;
+  using mail::addresses_json;
+  nlohmann::ordered_json j;
   j["to"] = addresses_json(m.to);
   j["cc"] = addresses_json(m.cc);
   j["reply_to"] = addresses_json(m.reply_to);
@@ -181,12 +177,12 @@ std::string headers_json(const mail::Message& m) {
   j["auto_submitted"] = m.auto_submitted_header;
   j["precedence"] = m.precedence;
   j["list_id"] = m.list_id;
-  j["return_path"] = m.return_path ? nlohmann::json(*m.return_path) : nlohmann::json(nullptr);
+  j["return_path"] = m.return_path ? nlohmann::ordered_json(*m.return_path) : nlohmann::ordered_json(nullptr);
   j["x_loop"] = m.x_loop;
   j["thread_index"] = m.thread_index;
   j["thread_topic"] = m.thread_topic;
   j["authentication_results"] = m.authentication_results;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 }  // namespace
 

@@ -14,6 +14,8 @@ bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view s, std::string_view prefix);
 bool icontains(std::string_view haystack, std::string_view needle);
 std::vector<std::string_view> split(std::string_view s, char sep);
+// 0-15 for a hexadecimal digit, -1 otherwise.
+int hex_digit_value(char c);
 // Collapses runs of ASCII white space (including folded header line breaks) into one space.
 std::string collapse_spaces(std::string_view s);
 

@@ -8,7 +8,16 @@
 #include <random>
 #include <string>
 
+#include "mail/message.h"
+
 namespace guichet::test {
+
+inline bool has_problem(const mail::Message& m, const std::string& needle) {
+  for (const auto& p : m.problems) {
+    if (p.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
 
 inline std::string data_path(const std::string& rel) { return std::string(GUICHET_TEST_DATA) + "/" + rel; }
 

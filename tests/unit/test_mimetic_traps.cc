@@ -8,14 +8,7 @@
 using guichet::mail::Message;
 using guichet::mail::parse;
 
-namespace {
-bool has_problem(const Message& m, const std::string& needle) {
-  for (const auto& p : m.problems) {
-    if (p.find(needle) != std::string::npos) return true;
-  }
-  return false;
-}
-}  // namespace
+using guichet::test::has_problem;
 
 TEST_CASE("trap: To: undisclosed-recipients: without ';' (mimetic's to() throws, then segfaults)", "[mimetic]") {
   Message m = parse(guichet::test::corpus("undisclosed-recipients.eml"));

@@ -10,14 +10,7 @@ using guichet::mail::Message;
 using guichet::mail::parse;
 using guichet::test::corpus;
 
-namespace {
-bool has_problem(const Message& m, const std::string& needle) {
-  for (const auto& p : m.problems) {
-    if (p.find(needle) != std::string::npos) return true;
-  }
-  return false;
-}
-}  // namespace
+using guichet::test::has_problem;
 
 TEST_CASE("Outlook: windows-1252 labelled iso-8859-1, QP, CRLF, Thread-Index", "[corpus]") {
   Message m = parse(corpus("outlook-windows1252.eml"));
