@@ -1,4 +1,8 @@
 # Writes a C++ file holding every schema/NNNN_*.sql migration, in name order.
+# (The folder is passed rather than the list: a list on a custom command's line is split by the
+# shell at its semicolons.)
+file(GLOB FILES ${SCHEMA_DIR}/*.sql)
+list(SORT FILES)
 set(body "// Generated from schema/*.sql by cmake/embed_migrations.cmake. Do not edit.\n#include \"store/migrations.h\"\nnamespace guichet::store {\nconst std::vector<Migration>& migrations() {\n  static const std::vector<Migration> all = {\n")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME_WE)

@@ -33,6 +33,18 @@ struct Options {
   bool dry_run = false;
 };
 
+const char* pad_kind(engine::Decision::Kind k) {
+  switch (k) {
+    case engine::Decision::Kind::new_request:
+      return "new      ";
+    case engine::Decision::Kind::attach:
+      return "attached ";
+    case engine::Decision::Kind::duplicate:
+      return "duplicate";
+  }
+  return "?        ";
+}
+
 struct Reported {
   engine::Outcome outcome;
   std::string location;
@@ -46,6 +58,7 @@ class Importer {
       else spdlog::warn("mailbox \"{}\" is not in the configuration: its mail gets no default department", opt.mailbox);
     }
     options_.dry_run = opt.dry_run;
+    options_.threading.reference_prefix = ctx.config.reference_prefix;
   }
 
   Result<void> add(transport::RawMail&& mail, const std::string& kind) {
@@ -81,6 +94,7 @@ class Importer {
   // Messages decided but not committed when an error stopped the run.
   size_t lost_batch() const { return pending_.size(); }
   int created() const { return created_; }
+  int attached() const { return attached_; }
   int duplicates() const { return duplicates_; }
   int with_problems() const { return with_problems_; }
 
@@ -88,6 +102,7 @@ class Importer {
   void print(const Reported& r) {
     const auto& o = r.outcome;
     if (o.kind == engine::Decision::Kind::new_request) ++created_;
+    else if (o.kind == engine::Decision::Kind::attach) ++attached_;
     else ++duplicates_;
     if (!o.problems.empty()) ++with_problems_;
     if (opt_.json) {
@@ -99,12 +114,15 @@ class Importer {
       j["from"] = mail::address_json(o.from);
       j["subject"] = o.subject;
       j["matched_by"] = o.matched_by;
+      j["linked_to"] = o.linked_to ? nlohmann::ordered_json(*o.linked_to) : nlohmann::ordered_json(nullptr);
+      j["relance"] = o.relance;
+      j["reopened"] = o.reopened;
       j["problems"] = o.problems;
       j["dry_run"] = opt_.dry_run;
       print_json(j, false);
     } else {
       std::cout << (o.reference.empty() ? std::string("-") : o.reference) << "  "
-                << (o.kind == engine::Decision::Kind::new_request ? "new      " : "duplicate") << "  "
+                << pad_kind(o.kind) << "  "
                 << (o.from.address.empty() ? "(no sender)" : o.from.address) << "  " << o.subject
                 << (o.problems.empty() ? "" : "  [" + std::to_string(o.problems.size()) + " problem(s)]") << "\n";
     }
@@ -117,7 +135,7 @@ class Importer {
   std::optional<store::Transaction> tx_;
   std::chrono::steady_clock::time_point batch_started_;
   std::vector<Reported> pending_;
-  int created_ = 0, duplicates_ = 0, with_problems_ = 0;
+  int created_ = 0, attached_ = 0, duplicates_ = 0, with_problems_ = 0;
 };
 
 int run(Context& ctx, const Options& opt) {
@@ -143,13 +161,14 @@ int run(Context& ctx, const Options& opt) {
     if (!r) {
       if (importer.lost_batch() > 0)
         std::cerr << "guichet: " << importer.lost_batch() << " message(s) of the last batch were not stored\n";
-      std::cerr << "guichet: stored " << importer.created() + importer.duplicates() << " message(s) before the error\n";
+      std::cerr << "guichet: stored " << importer.created() + importer.attached() + importer.duplicates()
+                << " message(s) before the error\n";
       return report(r.error());
     }
   }
   if (!opt.json) {
     std::cerr << (opt.dry_run ? "dry run: " : "") << importer.created() << " new request(s), "
-              << importer.duplicates() << " duplicate(s)";
+              << importer.attached() << " attached to a request, " << importer.duplicates() << " duplicate(s)";
     if (importer.with_problems() > 0) std::cerr << ", " << importer.with_problems() << " with decoding problems";
     std::cerr << "\n";
   }

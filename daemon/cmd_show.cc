@@ -46,6 +46,9 @@ Command add_show(CLI::App& app) {
               << r.requester.address << ">\n"
               << "Department: " << r.department.value_or("-") << "\n"
               << "Agent:      " << r.agent.value_or("-") << "\n";
+    if (r.relances > 0) std::cout << "Relances:   " << r.relances << "\n";
+    if (r.linked_to) std::cout << "Linked to:  " << *r.linked_to << "\n";
+    if (r.merged_into) std::cout << "Merged into: " << *r.merged_into << "\n";
     for (size_t i = 0; i < r.messages.size(); ++i) {
       const auto& m = r.messages[i];
       std::cout << "\n--- message " << i + 1 << " (" << m.matched_by << ")  " << local_time(m.received_at) << "  "
@@ -58,7 +61,8 @@ Command add_show(CLI::App& app) {
       std::cout << "\n" << m.text << "\n";
     }
     std::cout << "\nHistory:\n";
-    for (const auto& e : r.events) std::cout << "  " << local_time(e.at) << "  " << e.actor << "  " << e.kind << "\n";
+    for (const auto& e : r.events)
+      std::cout << "  " << local_time(e.at) << "  " << e.actor << "  " << e.kind << "  " << e.detail_json << "\n";
     return 0;
   };
   return c;

@@ -38,6 +38,8 @@ Command add_parse(CLI::App& app);
 Command add_ingest(CLI::App& app);
 Command add_list(CLI::App& app);
 Command add_show(CLI::App& app);
+Command add_merge(CLI::App& app);
+Command add_split(CLI::App& app);
 
 // Opens what `needs` asks for. Applies the configured time zone to the process.
 Result<Context> open_context(const GlobalOptions& g, Needs needs);

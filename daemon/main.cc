@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", g.verbosity, "more logging (-vv for debug)");
   app.set_version_flag("--version", "guichet 0.1.0");
 
-  std::vector<Command> commands = {add_parse(app), add_ingest(app), add_list(app), add_show(app)};
+  std::vector<Command> commands = {add_parse(app), add_ingest(app), add_list(app),
+                                   add_show(app),  add_merge(app),  add_split(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

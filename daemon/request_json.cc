@@ -35,6 +35,9 @@ nlohmann::ordered_json request_summary_json(const store::RequestInfo& r) {
   for (const auto& id : r.message_ids) ids.push_back(id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(id));
   j["messages"] = ids;
   j["problem_messages"] = r.problem_messages;
+  j["relances"] = r.relances;
+  j["linked_to"] = opt(r.linked_to);
+  j["merged_into"] = opt(r.merged_into);
   return j;
 }
 

@@ -1,10 +1,13 @@
 #include "engine/ingest.h"
 
+#include <algorithm>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "mail/date.h"
+#include "threading/keys.h"
 #include "util/sha256.h"
+#include "util/strings.h"
 
 namespace guichet::engine {
 
@@ -23,28 +26,153 @@ std::string content_hash(const mail::Message& m) {
   return sha256_hex(key);
 }
 
-Decision decide(const mail::Message& m, const std::string& hash, const Lookups& found) {
+store::MessageKeys message_keys(const mail::Message& m) {
+  store::MessageKeys k;
+  if (!m.from.empty()) k.sender = to_lower(m.from.front().address);
+  k.subject_key = threading::normalise_subject(m.subject);
+  k.body_key = threading::body_key(m.text);
+  k.thread_key = threading::thread_index_key(m.thread_index);
+  return k;
+}
+
+namespace {
+
+// Attaches to `target`, or, when it was closed longer ago than the reopen window, starts a new
+// request linked to it.
+Decision join(store::RequestState target, std::string matched_by, const ThreadingPolicy& policy, std::int64_t now) {
   Decision d;
+  if (target.status == "closed") {
+    if (target.closed_at && now - *target.closed_at > policy.reopen_window) {
+      d.kind = Decision::Kind::new_request;
+      d.linked_to = std::move(target);
+      d.matched_by = "after-close:" + d.linked_to->reference + " (" + matched_by + ")";
+      return d;
+    }
+    d.reopen = true;
+  }
+  d.kind = Decision::Kind::attach;
+  d.request = std::move(target);
+  d.matched_by = std::move(matched_by);
+  return d;
+}
+
+}  // namespace
+
+Decision decide(const mail::Message& m, const std::string& hash, const Lookups& found, const ThreadingPolicy& policy,
+                std::int64_t now) {
+  std::vector<std::string> notes;
+  bool reused_id = false;
   if (found.by_message_id) {
     if (found.by_message_id->content_hash == hash) {
+      Decision d;
       d.kind = Decision::Kind::duplicate;
       d.existing = found.by_message_id;
       d.matched_by = "message-id:" + m.message_id;
       return d;
     }
     // Same Message-ID, different mail: a broken client or a forged ID. Never merge silently.
-    d.notes.push_back("Message-ID " + m.message_id + " already belongs to a different mail (request " +
-                      found.by_message_id->reference + ")");
+    reused_id = true;
+    notes.push_back("Message-ID " + m.message_id + " already belongs to a different mail (request " +
+                    found.by_message_id->reference + ")");
   }
-  if (found.by_content_hash && (m.message_id.empty() || found.by_message_id)) {
+  auto with_notes = [&](Decision d) {
+    d.notes.insert(d.notes.end(), notes.begin(), notes.end());
+    return d;
+  };
+  if (found.by_content_hash && (m.message_id.empty() || reused_id)) {
+    Decision d;
     d.kind = Decision::Kind::duplicate;
     d.existing = found.by_content_hash;
     d.matched_by = "content-hash";
-    return d;
+    return with_notes(std::move(d));
   }
+  if (found.by_reference) return with_notes(join(found.by_reference->second, "references:" + found.by_reference->first, policy, now));
+  if (found.by_placeholder && !reused_id)
+    return with_notes(join(*found.by_placeholder, "referenced-by-earlier-mail:" + m.message_id, policy, now));
+  if (found.by_thread_index) return with_notes(join(*found.by_thread_index, "thread-index", policy, now));
+  if (found.by_subject_reference) {
+    if (found.sender_participates)
+      return with_notes(join(*found.by_subject_reference, "subject-reference:" + found.by_subject_reference->reference,
+                             policy, now));
+    // A stranger quoting a reference does not get into someone else's file.
+    Decision d;
+    d.kind = Decision::Kind::new_request;
+    d.linked_to = found.by_subject_reference;
+    d.matched_by = "new, names " + found.by_subject_reference->reference + " (sender not a participant)";
+    return with_notes(std::move(d));
+  }
+  if (found.resent) {
+    Decision d;
+    d.kind = Decision::Kind::duplicate;
+    d.existing = found.resent;
+    d.matched_by = "resent";
+    return with_notes(std::move(d));
+  }
+  if (found.relance) {
+    Decision d = join(*found.relance, "relance", policy, now);
+    d.relance = d.kind == Decision::Kind::attach;
+    return with_notes(std::move(d));
+  }
+  Decision d;
   d.kind = Decision::Kind::new_request;
   d.matched_by = "new";
-  return d;
+  return with_notes(std::move(d));
+}
+
+Result<Lookups> look_up(store::Store& store, const mail::Message& m, const std::string& hash,
+                        const store::MessageKeys& keys, const ThreadingPolicy& policy, std::int64_t now) {
+  Lookups found;
+  if (!m.message_id.empty()) {
+    auto r = store.find_by_message_id(m.message_id);
+    if (!r) return r.error();
+    found.by_message_id = std::move(*r);
+  }
+  if (!found.by_message_id || found.by_message_id->content_hash != hash) {
+    auto r = store.find_by_content_hash(hash);
+    if (!r) return r.error();
+    found.by_content_hash = std::move(*r);
+  }
+  // In-Reply-To is the parent; then References from the newest (last) to the root.
+  std::vector<std::string> parents = m.in_reply_to;
+  parents.insert(parents.end(), m.references.rbegin(), m.references.rend());
+  for (const auto& id : parents) {
+    if (id == m.message_id) continue;
+    auto r = store.find_thread_id(id);
+    if (!r) return r.error();
+    if (*r) {
+      found.by_reference = std::make_pair(id, (*r)->first);
+      break;
+    }
+  }
+  if (!m.message_id.empty()) {
+    auto r = store.find_thread_id(m.message_id);
+    if (!r) return r.error();
+    if (*r && (*r)->second) found.by_placeholder = (*r)->first;
+  }
+  if (!keys.thread_key.empty()) {
+    auto r = store.find_by_thread_key(keys.thread_key);
+    if (!r) return r.error();
+    found.by_thread_index = std::move(*r);
+  }
+  if (auto ref = threading::subject_reference(m.subject, policy.reference_prefix)) {
+    auto r = store.find_request(*ref);
+    if (!r) return r.error();
+    found.by_subject_reference = std::move(*r);
+    if (found.by_subject_reference && !keys.sender.empty()) {
+      auto p = store.is_participant(found.by_subject_reference->id, keys.sender);
+      if (!p) return p.error();
+      found.sender_participates = *p;
+    }
+  }
+  if (!keys.sender.empty() && !keys.subject_key.empty()) {
+    auto resent = store.find_resent(keys, now - policy.resend_window);
+    if (!resent) return resent.error();
+    found.resent = std::move(*resent);
+    auto relance = store.find_open_by_subject(keys.sender, keys.subject_key, now - policy.relance_window);
+    if (!relance) return relance.error();
+    found.relance = std::move(*relance);
+  }
+  return found;
 }
 
 std::int64_t received_at(const mail::Message& m, std::int64_t now) {
@@ -60,6 +188,8 @@ const char* kind_name(Decision::Kind k) {
   switch (k) {
     case Decision::Kind::new_request:
       return "new_request";
+    case Decision::Kind::attach:
+      return "attached";
     case Decision::Kind::duplicate:
       return "duplicate";
   }
@@ -73,24 +203,21 @@ int local_year(std::int64_t t) {
   localtime_r(&tt, &tm);
   return tm.tm_year + 1900;
 }
+
+std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 }  // namespace
 
 Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::Source& source,
                        const IngestOptions& options, const Clock& clock) {
   mail::Message m = mail::parse(raw, options.limits);
+  const std::int64_t now = clock.now();
+  const std::int64_t arrived = received_at(m, now);
   std::string hash = content_hash(m);
-  Lookups found;
-  if (!m.message_id.empty()) {
-    auto r = store.find_by_message_id(m.message_id);
-    if (!r) return r.error();
-    found.by_message_id = std::move(*r);
-  }
-  if (!found.by_message_id || found.by_message_id->content_hash != hash) {
-    auto r = store.find_by_content_hash(hash);
-    if (!r) return r.error();
-    found.by_content_hash = std::move(*r);
-  }
-  Decision d = decide(m, hash, found);
+  store::MessageKeys keys = message_keys(m);
+  // Windows count from when the mail arrived, so an import of old mail threads as it did live.
+  auto found = look_up(store, m, hash, keys, options.threading, arrived);
+  if (!found) return found.error();
+  Decision d = decide(m, hash, *found, options.threading, arrived);
   for (auto& n : d.notes) m.problems.push_back(n);
 
   Outcome out;
@@ -100,47 +227,70 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
   out.from = m.from.empty() ? mail::Address{} : m.from.front();
   out.matched_by = d.matched_by;
   out.problems = m.problems;
+  out.relance = d.relance;
+  out.reopened = d.reopen;
   if (d.existing) out.reference = d.existing->reference;
-
-  const std::int64_t now = clock.now();
+  if (d.request) out.reference = d.request->reference;
+  if (d.linked_to) out.linked_to = d.linked_to->reference;
   if (options.dry_run) return out;
 
   if (d.kind == Decision::Kind::duplicate) {
     if (auto r = store.add_source(d.existing->id, source, now); !r) return r.error();
     nlohmann::json detail{{"mailbox", source.mailbox}, {"location", source.location}, {"matched_by", d.matched_by}};
-    if (auto r = store.add_event(d.existing->request_id, d.existing->id, now, "guichet", "duplicate",
-                                 detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-        !r)
+    if (auto r = store.add_event(d.existing->request_id, d.existing->id, now, "guichet", "duplicate", dump(detail)); !r)
       return r.error();
     return out;
   }
 
   auto raw_id = store.put_raw(raw, m);
   if (!raw_id) return raw_id.error();
-  store::NewRequest req;
-  req.subject = m.subject;
-  req.requester = out.from;
-  req.department = options.department;
-  req.received_at = received_at(m, now);
-  req.year = local_year(req.received_at);
-  auto created = store.create_request(req, now);
-  if (!created) return created.error();
-  auto [request_id, reference] = *created;
-  out.reference = reference;
+  std::int64_t request_id = 0;
+  if (d.kind == Decision::Kind::attach) {
+    request_id = d.request->id;
+  } else {
+    store::NewRequest req;
+    req.subject = m.subject;
+    req.requester = out.from;
+    req.department = options.department;
+    req.received_at = arrived;
+    req.year = local_year(arrived);
+    if (d.linked_to) req.linked_to = d.linked_to->id;
+    auto created = store.create_request(req, now);
+    if (!created) return created.error();
+    request_id = created->first;
+    out.reference = created->second;
+    if (auto r = store.add_participant(request_id, req.requester, "requester"); !r) return r.error();
+  }
 
-  store::NewMessage nm{request_id, *raw_id, hash, req.received_at, d.matched_by};
+  store::NewMessage nm{request_id, *raw_id, hash, arrived, d.matched_by, keys};
   auto msg_id = store.add_message(nm, m, now);
   if (!msg_id) return msg_id.error();
   if (auto r = store.add_source(*msg_id, source, now); !r) return r.error();
-  if (auto r = store.add_participant(request_id, req.requester, "requester"); !r) return r.error();
+  std::vector<std::string> referenced = m.in_reply_to;
+  referenced.insert(referenced.end(), m.references.begin(), m.references.end());
+  if (auto r = store.add_thread_ids(request_id, m.message_id, referenced); !r) return r.error();
+  if (d.kind == Decision::Kind::attach) {
+    if (!m.from.empty()) {
+      if (auto r = store.add_participant(request_id, m.from.front(), "copy"); !r) return r.error();
+    }
+    if (auto r = store.touch_request(request_id, arrived, d.relance, d.reopen, now); !r) return r.error();
+  }
   for (const auto& cc : m.cc) {
     if (auto r = store.add_participant(request_id, cc, "copy"); !r) return r.error();
   }
-  nlohmann::json detail{{"mailbox", source.mailbox}, {"department", options.department ? *options.department : ""}};
-  if (auto r = store.add_event(request_id, *msg_id, now, "guichet", "created",
-                               detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-      !r)
-    return r.error();
+
+  nlohmann::json detail{{"mailbox", source.mailbox}, {"matched_by", d.matched_by}};
+  const char* kind = "created";
+  if (d.kind == Decision::Kind::new_request) {
+    detail["department"] = options.department ? *options.department : "";
+    if (d.linked_to) detail["linked_to"] = d.linked_to->reference;
+  } else {
+    kind = d.relance ? "relance" : "message_added";
+  }
+  if (auto r = store.add_event(request_id, *msg_id, now, "guichet", kind, dump(detail)); !r) return r.error();
+  if (d.reopen) {
+    if (auto r = store.add_event(request_id, *msg_id, now, "guichet", "reopened", dump(detail)); !r) return r.error();
+  }
   return out;
 }
 

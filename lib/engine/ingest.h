@@ -1,10 +1,24 @@
 // Ingest: one raw mail in, one decision applied to the store.
 //
-//   parse  ->  decide (pure: the message, what the store already holds, the clock)  ->  apply
+//   parse  ->  look up (store)  ->  decide (pure)  ->  apply (store, caller's transaction)
 //
-// decide() sees only its inputs and returns a Decision; apply() writes it inside the caller's
-// transaction. The caller commits, and only then tells the source (IMAP flag, Maildir move, MTA
-// exit code) that the mail is safe.
+// decide() sees only its inputs (the message, what the store found, the policy, the time) and
+// returns a Decision, so its rules are tested as a table. The caller commits, and only then tells
+// the source (IMAP flag, Maildir move, MTA exit code) that the mail is safe.
+//
+// Threading, first match wins (docs/ARCHITECTURE.md, "Threading"):
+//   1. same Message-ID, same content          -> duplicate (another mailbox, a re-fetch)
+//   2. same content without usable Message-ID -> duplicate
+//   3. In-Reply-To / References name a known message, newest first; or this message was
+//      referenced earlier by a mail that arrived first (JWZ placeholder) -> that request
+//   4. Outlook Thread-Index conversation                                    -> that request
+//   5. a reference in the subject, from someone taking part                 -> that request
+//      (from anyone else: a new request linked to it)
+//   6. resent copy: same sender, subject and body within 24 h               -> duplicate
+//   7. relance: same sender and subject, request still open, within 30 days -> that request
+//   8. otherwise a new request
+// A match on a closed request reopens it within 30 days of closing; later, it starts a new request
+// linked to the old one.
 #pragma once
 
 #include <cstdint>
@@ -20,24 +34,51 @@
 
 namespace guichet::engine {
 
-struct Decision {
-  enum class Kind { new_request, duplicate };
-  Kind kind = Kind::new_request;
-  std::optional<store::ExistingMessage> existing;  // for duplicate
-  std::string matched_by;                          // "new", "message-id:<id>", "content-hash"
-  std::vector<std::string> notes;                  // problems the decision itself found
+struct ThreadingPolicy {
+  std::int64_t relance_window = 30 * 86400;
+  std::int64_t reopen_window = 30 * 86400;
+  std::int64_t resend_window = 86400;
+  std::string reference_prefix = "R\xC3\xA9" "f.";
 };
 
 struct Lookups {
   std::optional<store::ExistingMessage> by_message_id;
   std::optional<store::ExistingMessage> by_content_hash;
+  // The first In-Reply-To/References id (newest first) that belongs to a request.
+  std::optional<std::pair<std::string, store::RequestState>> by_reference;
+  // This message's own Message-ID was referenced by a mail that arrived before it.
+  std::optional<store::RequestState> by_placeholder;
+  std::optional<store::RequestState> by_thread_index;
+  std::optional<store::RequestState> by_subject_reference;
+  bool sender_participates = false;  // in by_subject_reference
+  std::optional<store::ExistingMessage> resent;
+  std::optional<store::RequestState> relance;
+};
+
+struct Decision {
+  enum class Kind { new_request, attach, duplicate };
+  Kind kind = Kind::new_request;
+  std::optional<store::ExistingMessage> existing;  // duplicate: the stored copy
+  std::optional<store::RequestState> request;      // attach: the request it joins
+  std::optional<store::RequestState> linked_to;    // new_request: the request it names
+  bool relance = false;
+  bool reopen = false;
+  std::string matched_by;  // rule and evidence: "references:<id>", "subject-reference:2026-000042"…
+  std::vector<std::string> notes;
 };
 
 // What makes two copies the same mail, whatever the transport added: sender, Date, subject,
 // decoded text and attachments. Catches re-deliveries without Message-ID and reused Message-IDs.
 std::string content_hash(const mail::Message& m);
 
-Decision decide(const mail::Message& m, const std::string& hash, const Lookups& found);
+store::MessageKeys message_keys(const mail::Message& m);
+
+Decision decide(const mail::Message& m, const std::string& hash, const Lookups& found, const ThreadingPolicy& policy,
+                std::int64_t now);
+
+// Gathers what decide() needs from the store.
+Result<Lookups> look_up(store::Store& store, const mail::Message& m, const std::string& hash,
+                        const store::MessageKeys& keys, const ThreadingPolicy& policy, std::int64_t now);
 
 // When the town's server received the mail: the topmost Received: date, else the Date: header,
 // else now; never in the future.
@@ -46,6 +87,7 @@ std::int64_t received_at(const mail::Message& m, std::int64_t now);
 struct IngestOptions {
   std::optional<std::string> department;  // the mailbox's default department
   mail::ParseLimits limits;
+  ThreadingPolicy threading;
   bool dry_run = false;  // decide, but write nothing
 };
 
@@ -56,6 +98,9 @@ struct Outcome {
   std::string subject;
   mail::Address from;
   std::string matched_by;
+  std::optional<std::string> linked_to;
+  bool relance = false;
+  bool reopened = false;
   std::vector<std::string> problems;
 };
 

@@ -26,6 +26,23 @@ struct Store::Impl {
   }
 };
 
+namespace {
+Result<std::string> next_reference(Store::Impl& impl, int year) {
+  auto counter = impl.stmt(
+      "INSERT INTO reference_counters (year, last) VALUES (?1, 1) "
+      "ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last");
+  if (!counter) return counter.error();
+  (*counter)->bind(1, static_cast<std::int64_t>(year));
+  auto row = (*counter)->step();
+  if (!row) return row.error();
+  std::int64_t seq = (*counter)->int64(0);
+  (*counter)->reset();
+  char ref[32];
+  std::snprintf(ref, sizeof ref, "%04d-%06lld", year, static_cast<long long>(seq));
+  return std::string(ref);
+}
+}  // namespace
+
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;
@@ -86,6 +103,187 @@ Result<std::optional<ExistingMessage>> Store::find_by_content_hash(const std::st
   return first_message(st);
 }
 
+
+namespace {
+constexpr const char* kRequestState = "SELECT id, reference, status, closed_at, coalesce(last_message_at, received_at), merged_into FROM requests ";
+
+// Reads a request at the current row and follows merged_into to the request that absorbed it.
+Result<std::optional<RequestState>> resolve(Store::Impl& impl, Statement& st) {
+  auto row = st.step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<RequestState>{};
+  std::optional<std::int64_t> merged = st.opt_int64(5);
+  RequestState r{st.int64(0), st.text(1), st.text(2), st.opt_int64(3), st.int64(4)};
+  st.reset();
+  for (int hops = 0; merged && hops < 32; ++hops) {
+    auto next = impl.stmt(std::string(kRequestState) + "WHERE id = ?1");
+    if (!next) return next.error();
+    (*next)->bind(1, *merged);
+    auto nrow = (*next)->step();
+    if (!nrow) return nrow.error();
+    if (!*nrow) break;
+    merged = (*next)->opt_int64(5);
+    r = RequestState{(*next)->int64(0), (*next)->text(1), (*next)->text(2), (*next)->opt_int64(3), (*next)->int64(4)};
+    (*next)->reset();
+  }
+  return std::optional<RequestState>(std::move(r));
+}
+}  // namespace
+
+Result<std::optional<std::pair<RequestState, bool>>> Store::find_thread_id(const std::string& message_id) {
+  auto st = impl_->stmt("SELECT request_id, placeholder FROM thread_ids WHERE message_id = ?1");
+  if (!st) return st.error();
+  (*st)->bind(1, message_id);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::pair<RequestState, bool>>{};
+  std::int64_t request_id = (*st)->int64(0);
+  bool placeholder = (*st)->int64(1) != 0;
+  (*st)->reset();
+  auto req = impl_->stmt(std::string(kRequestState) + "WHERE id = ?1");
+  if (!req) return req.error();
+  (*req)->bind(1, request_id);
+  auto r = resolve(*impl_, **req);
+  if (!r) return r.error();
+  if (!*r) return std::optional<std::pair<RequestState, bool>>{};
+  return std::optional<std::pair<RequestState, bool>>(std::make_pair(std::move(**r), placeholder));
+}
+
+Result<std::optional<RequestState>> Store::find_request(const std::string& reference) {
+  auto st = impl_->stmt(std::string(kRequestState) + "WHERE reference = ?1");
+  if (!st) return st.error();
+  (*st)->bind(1, reference);
+  return resolve(*impl_, **st);
+}
+
+Result<std::optional<RequestState>> Store::find_by_thread_key(const std::string& key) {
+  auto st = impl_->stmt(std::string(kRequestState) +
+                        "WHERE id = (SELECT request_id FROM messages WHERE thread_key = ?1 ORDER BY id DESC LIMIT 1)");
+  if (!st) return st.error();
+  (*st)->bind(1, key);
+  return resolve(*impl_, **st);
+}
+
+Result<std::optional<RequestState>> Store::find_open_by_subject(const std::string& sender, const std::string& subject_key,
+                                                                std::int64_t since) {
+  auto st = impl_->stmt(std::string(kRequestState) +
+                        "WHERE id = (SELECT m.request_id FROM messages m JOIN requests q ON q.id = m.request_id "
+                        "WHERE m.sender = ?1 AND m.subject_key = ?2 AND m.received_at >= ?3 AND q.status <> 'closed' "
+                        "AND q.merged_into IS NULL ORDER BY m.id DESC LIMIT 1)");
+  if (!st) return st.error();
+  (*st)->bind(1, sender).bind(2, subject_key).bind(3, since);
+  return resolve(*impl_, **st);
+}
+
+Result<std::optional<ExistingMessage>> Store::find_resent(const MessageKeys& keys, std::int64_t since) {
+  auto st = impl_->stmt(std::string(kSelectExisting) +
+                        "WHERE m.sender = ?1 AND m.subject_key = ?2 AND m.body_key = ?3 AND m.received_at >= ?4 "
+                        "ORDER BY m.id DESC LIMIT 1");
+  if (st) (*st)->bind(1, keys.sender).bind(2, keys.subject_key).bind(3, keys.body_key).bind(4, since);
+  return first_message(st);
+}
+
+Result<bool> Store::is_participant(std::int64_t request_id, const std::string& address) {
+  std::string lower;
+  for (char c : address) lower.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+  auto st = impl_->stmt("SELECT 1 FROM participants WHERE request_id = ?1 AND address = ?2 LIMIT 1");
+  if (!st) return st.error();
+  (*st)->bind(1, request_id).bind(2, lower);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  (*st)->reset();
+  return *row;
+}
+
+Result<void> Store::add_thread_ids(std::int64_t request_id, const std::string& own,
+                                   const std::vector<std::string>& referenced) {
+  if (!own.empty()) {
+    // A placeholder becomes real when the mail itself arrives; a real entry keeps its request.
+    auto st = impl_->stmt(
+        "INSERT INTO thread_ids (message_id, request_id, placeholder) VALUES (?1, ?2, 0) "
+        "ON CONFLICT (message_id) DO UPDATE SET placeholder = 0, request_id = "
+        "CASE WHEN placeholder = 1 THEN excluded.request_id ELSE request_id END");
+    if (!st) return st.error();
+    (*st)->bind(1, own).bind(2, request_id);
+    if (auto r = (*st)->run(); !r) return r;
+  }
+  for (const auto& id : referenced) {
+    if (id.empty() || id == own) continue;
+    auto st = impl_->stmt(
+        "INSERT INTO thread_ids (message_id, request_id, placeholder) VALUES (?1, ?2, 1) "
+        "ON CONFLICT (message_id) DO NOTHING");
+    if (!st) return st.error();
+    (*st)->bind(1, id).bind(2, request_id);
+    if (auto r = (*st)->run(); !r) return r;
+  }
+  return {};
+}
+
+Result<void> Store::touch_request(std::int64_t request_id, std::int64_t message_at, bool relance, bool reopen,
+                                  std::int64_t now) {
+  auto st = impl_->stmt(
+      "UPDATE requests SET last_message_at = max(coalesce(last_message_at, 0), ?2), relances = relances + ?3, "
+      "status = CASE WHEN ?4 THEN 'open' ELSE status END, closed_at = CASE WHEN ?4 THEN NULL ELSE closed_at END, "
+      "updated_at = ?5 WHERE id = ?1");
+  if (!st) return st.error();
+  (*st)->bind(1, request_id).bind(2, message_at).bind(3, std::int64_t{relance}).bind(4, std::int64_t{reopen});
+  (*st)->bind(5, now);
+  return (*st)->run();
+}
+
+Result<void> Store::set_status(std::int64_t request_id, const std::string& status, std::int64_t now) {
+  auto st = impl_->stmt(
+      "UPDATE requests SET status = ?2, closed_at = CASE WHEN ?2 = 'closed' THEN ?3 ELSE NULL END, updated_at = ?3 "
+      "WHERE id = ?1");
+  if (!st) return st.error();
+  (*st)->bind(1, request_id).bind(2, status).bind(3, now);
+  return (*st)->run();
+}
+
+Result<void> Store::merge(std::int64_t into, std::int64_t from, std::int64_t now) {
+  for (const char* sql : {
+           "UPDATE messages SET request_id = ?1 WHERE request_id = ?2",
+           "UPDATE thread_ids SET request_id = ?1 WHERE request_id = ?2",
+           "INSERT INTO participants (request_id, address, name, role) SELECT ?1, address, name, "
+           "CASE role WHEN 'requester' THEN 'copy' ELSE role END FROM participants WHERE request_id = ?2 "
+           "ON CONFLICT DO NOTHING",
+           "UPDATE requests SET relances = relances + (SELECT relances FROM requests WHERE id = ?2), "
+           "last_message_at = max(coalesce(last_message_at, 0), (SELECT coalesce(last_message_at, 0) FROM requests "
+           "WHERE id = ?2)), updated_at = ?3 WHERE id = ?1",
+           "UPDATE requests SET merged_into = ?1, status = 'closed', closed_at = ?3, updated_at = ?3 WHERE id = ?2"}) {
+    auto st = impl_->stmt(sql);
+    if (!st) return st.error();
+    (*st)->bind(1, into).bind(2, from).bind(3, now);
+    if (auto r = (*st)->run(); !r) return r;
+  }
+  return {};
+}
+
+Result<std::string> Store::split(std::int64_t message_row, int year, std::int64_t now) {
+  auto ref = next_reference(*impl_, year);
+  if (!ref) return ref.error();
+  auto ins = impl_->stmt(
+      "INSERT INTO requests (reference, status, subject, requester_name, requester_address, department, agent, "
+      "received_at, created_at, updated_at, linked_to, last_message_at) "
+      "SELECT ?2, 'new', m.subject, m.from_name, m.from_address, r.department, r.agent, m.received_at, ?3, ?3, r.id, "
+      "m.received_at FROM messages m JOIN requests r ON r.id = m.request_id WHERE m.id = ?1");
+  if (!ins) return ins.error();
+  (*ins)->bind(1, message_row).bind(2, *ref).bind(3, now);
+  if (auto r = (*ins)->run(); !r) return r.error();
+  std::int64_t request_id = impl_->db.last_insert_id();
+  for (const char* sql : {
+           "UPDATE thread_ids SET request_id = ?2 WHERE message_id = (SELECT message_id FROM messages WHERE id = ?1)",
+           "UPDATE messages SET request_id = ?2 WHERE id = ?1",
+           "INSERT INTO participants (request_id, address, name, role) SELECT ?2, lower(from_address), from_name, "
+           "'requester' FROM messages WHERE id = ?1 AND from_address <> '' ON CONFLICT DO NOTHING"}) {
+    auto st = impl_->stmt(sql);
+    if (!st) return st.error();
+    (*st)->bind(1, message_row).bind(2, request_id);
+    if (auto r = (*st)->run(); !r) return r.error();
+  }
+  return *ref;
+}
+
 Result<std::int64_t> Store::put_raw(std::string_view raw, const mail::Message& parsed) {
   std::string sha = sha256_hex(raw);
   auto find = impl_->stmt("SELECT id FROM raw_messages WHERE sha256 = ?1");
@@ -141,27 +339,19 @@ Result<std::string> Store::raw(std::int64_t message_row) {
   return out;
 }
 
+
 Result<std::pair<std::int64_t, std::string>> Store::create_request(const NewRequest& r, std::int64_t now) {
-  auto counter = impl_->stmt(
-      "INSERT INTO reference_counters (year, last) VALUES (?1, 1) "
-      "ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last");
-  if (!counter) return counter.error();
-  (*counter)->bind(1, static_cast<std::int64_t>(r.year));
-  auto row = (*counter)->step();
-  if (!row) return row.error();
-  std::int64_t seq = (*counter)->int64(0);
-  (*counter)->reset();
-  char ref[32];
-  std::snprintf(ref, sizeof ref, "%04d-%06lld", r.year, static_cast<long long>(seq));
+  auto ref = next_reference(*impl_, r.year);
+  if (!ref) return ref.error();
 
   auto ins = impl_->stmt(
       "INSERT INTO requests (reference, subject, requester_name, requester_address, department, received_at, "
-      "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
+      "created_at, updated_at, linked_to, last_message_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?6)");
   if (!ins) return ins.error();
-  (*ins)->bind(1, ref).bind(2, r.subject).bind(3, r.requester.name).bind(4, r.requester.address);
-  (*ins)->bind(5, r.department).bind(6, r.received_at).bind(7, now);
+  (*ins)->bind(1, *ref).bind(2, r.subject).bind(3, r.requester.name).bind(4, r.requester.address);
+  (*ins)->bind(5, r.department).bind(6, r.received_at).bind(7, now).bind(8, r.linked_to);
   if (auto res = (*ins)->run(); !res) return res.error();
-  return std::make_pair(impl_->db.last_insert_id(), std::string(ref));
+  return std::make_pair(impl_->db.last_insert_id(), *ref);
 }
 
 namespace {
@@ -189,8 +379,9 @@ std::string headers_json(const mail::Message& m) {
 Result<std::int64_t> Store::add_message(const NewMessage& n, const mail::Message& m, std::int64_t now) {
   auto ins = impl_->stmt(
       "INSERT INTO messages (request_id, raw_id, message_id, content_hash, from_name, from_address, subject, date, "
-      "received_at, text, html, headers, auto_submitted, bounce, list, problems, matched_by, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+      "received_at, text, html, headers, auto_submitted, bounce, list, problems, matched_by, created_at, sender, "
+      "subject_key, body_key, thread_key) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)");
   if (!ins) return ins.error();
   Statement& s = **ins;
   mail::Address from = m.from.empty() ? mail::Address{} : m.from.front();
@@ -201,7 +392,8 @@ Result<std::int64_t> Store::add_message(const NewMessage& n, const mail::Message
   s.bind(9, n.received_at).bind(10, m.text).bind(11, m.html).bind(12, headers_json(m));
   s.bind(13, std::int64_t{m.auto_submitted}).bind(14, std::int64_t{m.bounce}).bind(15, std::int64_t{m.list});
   s.bind(16, nlohmann::json(m.problems).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  s.bind(17, n.matched_by).bind(18, now);
+  s.bind(17, n.matched_by).bind(18, now).bind(19, n.keys.sender).bind(20, n.keys.subject_key);
+  s.bind(21, n.keys.body_key).bind(22, n.keys.thread_key);
   if (auto r = s.run(); !r) return r.error();
   std::int64_t id = impl_->db.last_insert_id();
   for (size_t i = 0; i < m.attachments.size(); ++i) {
@@ -251,7 +443,8 @@ constexpr const char* kSelectRequest =
     "SELECT r.id, r.reference, r.status, r.subject, r.requester_name, r.requester_address, r.department, r.agent, "
     "r.received_at, (SELECT json_group_array(coalesce(message_id, '')) FROM (SELECT message_id FROM messages "
     "WHERE request_id = r.id ORDER BY id)), (SELECT count(*) FROM messages WHERE request_id = r.id AND problems "
-    "<> '[]') FROM requests r ";
+    "<> '[]'), (SELECT reference FROM requests WHERE id = r.linked_to), "
+    "(SELECT reference FROM requests WHERE id = r.merged_into), r.relances FROM requests r ";
 
 RequestInfo read_request(const Statement& s) {
   RequestInfo r;
@@ -265,16 +458,20 @@ RequestInfo read_request(const Statement& s) {
   r.received_at = s.int64(8);
   for (const auto& id : nlohmann::json::parse(s.text(9))) r.message_ids.push_back(id.get<std::string>());
   r.problem_messages = static_cast<int>(s.int64(10));
+  r.linked_to = s.opt_text(11);
+  r.merged_into = s.opt_text(12);
+  r.relances = static_cast<int>(s.int64(13));
   return r;
 }
 }  // namespace
 
 Result<std::vector<RequestInfo>> Store::requests(const ListFilter& filter) {
-  std::string sql = std::string(kSelectRequest) + "WHERE (?1 IS NULL OR r.status = ?1) ORDER BY r.received_at, r.id";
+  std::string sql = std::string(kSelectRequest) +
+                    "WHERE (?1 IS NULL OR r.status = ?1) AND (?2 OR r.merged_into IS NULL) ORDER BY r.received_at, r.id";
   if (filter.limit > 0) sql += " LIMIT " + std::to_string(filter.limit);
   auto st = impl_->stmt(sql);
   if (!st) return st.error();
-  (*st)->bind(1, filter.status);
+  (*st)->bind(1, filter.status).bind(2, std::int64_t{filter.include_merged});
   std::vector<RequestInfo> out;
   for (;;) {
     auto row = (*st)->step();

@@ -24,12 +24,30 @@ struct ExistingMessage {
   std::string content_hash;
 };
 
+// A request as threading sees it, after following merges.
+struct RequestState {
+  std::int64_t id = 0;
+  std::string reference;
+  std::string status;
+  std::optional<std::int64_t> closed_at;
+  std::int64_t last_message_at = 0;
+};
+
 struct NewRequest {
   std::string subject;
   mail::Address requester;
   std::optional<std::string> department;
   std::int64_t received_at = 0;
   int year = 0;  // of receipt, local time: picks the reference sequence
+  std::optional<std::int64_t> linked_to;
+};
+
+// The threading keys of a message (lib/threading/keys.h).
+struct MessageKeys {
+  std::string sender;  // lower-case From address
+  std::string subject_key;
+  std::string body_key;
+  std::string thread_key;
 };
 
 struct NewMessage {
@@ -38,6 +56,7 @@ struct NewMessage {
   std::string content_hash;
   std::int64_t received_at = 0;
   std::string matched_by;
+  MessageKeys keys;
 };
 
 struct Source {
@@ -84,6 +103,8 @@ struct RequestInfo {
   mail::Address requester;
   std::optional<std::string> department, agent;
   std::int64_t received_at = 0;
+  std::optional<std::string> linked_to, merged_into;  // references
+  int relances = 0;
   std::vector<std::string> message_ids;  // Message-IDs, in order of arrival (empty when absent)
   int problem_messages = 0;              // messages that carry decoding problems
   // Filled by request() only:
@@ -93,6 +114,7 @@ struct RequestInfo {
 
 struct ListFilter {
   std::optional<std::string> status;
+  bool include_merged = false;
   int limit = 0;  // 0: all
 };
 
@@ -112,6 +134,18 @@ class Store {
   Result<std::optional<ExistingMessage>> find_by_message_id(const std::string& message_id);
   Result<std::optional<ExistingMessage>> find_by_content_hash(const std::string& hash);
 
+  // Threading look-ups. Each follows merges to the request that absorbed the one found.
+  // The request a Message-ID belongs to, and whether it was only seen in references.
+  Result<std::optional<std::pair<RequestState, bool>>> find_thread_id(const std::string& message_id);
+  Result<std::optional<RequestState>> find_request(const std::string& reference);
+  Result<std::optional<RequestState>> find_by_thread_key(const std::string& key);
+  // An open request with a message from `sender` on the same subject received since `since`.
+  Result<std::optional<RequestState>> find_open_by_subject(const std::string& sender, const std::string& subject_key,
+                                                           std::int64_t since);
+  // A message from `sender` with the same subject and body received since `since`.
+  Result<std::optional<ExistingMessage>> find_resent(const MessageKeys& keys, std::int64_t since);
+  Result<bool> is_participant(std::int64_t request_id, const std::string& address);
+
   // Stores the exact bytes (deduplicated by SHA-256) and each attachment's content once.
   Result<std::int64_t> put_raw(std::string_view raw, const mail::Message& parsed);
   Result<std::string> raw(std::int64_t message_row);
@@ -119,6 +153,16 @@ class Store {
   Result<std::pair<std::int64_t, std::string>> create_request(const NewRequest& r, std::int64_t now);
   Result<std::int64_t> add_message(const NewMessage& m, const mail::Message& parsed, std::int64_t now);
   Result<void> add_source(std::int64_t message_row, const Source& s, std::int64_t now);
+  // Records a message's own Message-ID and, as placeholders, those it references.
+  Result<void> add_thread_ids(std::int64_t request_id, const std::string& own, const std::vector<std::string>& referenced);
+  // A message joined the request: last activity, relance count, reopening.
+  Result<void> touch_request(std::int64_t request_id, std::int64_t message_at, bool relance, bool reopen,
+                             std::int64_t now);
+  Result<void> set_status(std::int64_t request_id, const std::string& status, std::int64_t now);
+  // Moves every message of `from` into `into`; `from` keeps its reference and points to `into`.
+  Result<void> merge(std::int64_t into, std::int64_t from, std::int64_t now);
+  // Moves one message into a new request linked to its old one; returns the new reference.
+  Result<std::string> split(std::int64_t message_row, int year, std::int64_t now);
   Result<void> add_participant(std::int64_t request_id, const mail::Address& who, const std::string& role);
   Result<void> add_event(std::optional<std::int64_t> request_id, std::optional<std::int64_t> message_row,
                          std::int64_t at, const std::string& actor, const std::string& kind,
@@ -127,8 +171,9 @@ class Store {
   Result<std::vector<RequestInfo>> requests(const ListFilter& filter = {});
   Result<std::optional<RequestInfo>> request(const std::string& reference);
 
+  struct Impl;  // opaque: the connection and its prepared statements
+
  private:
-  struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

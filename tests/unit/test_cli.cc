@@ -169,3 +169,40 @@ TEST_CASE("a broken configuration is EX_CONFIG with its place", "[cli][config]")
   CHECK(missing.status == 78);
   CHECK(missing.err.find("typo.yaml: no such configuration file") != std::string::npos);
 }
+
+TEST_CASE("merge and split from the command line are audited", "[cli][threading]") {
+  TempDir dir;
+  auto a = run_guichet("ingest --json " + db_args(dir), "From: a@x.fr\nSubject: Un\nMessage-ID: <c1@x.fr>\n\nx\n");
+  auto b = run_guichet("ingest --json " + db_args(dir), "From: b@x.fr\nSubject: Deux\nMessage-ID: <c2@x.fr>\n\ny\n");
+  std::string ra = json::parse(a.out)["reference"], rb = json::parse(b.out)["reference"];
+  auto merged = run_guichet("merge --actor marie.agent " + db_args(dir) + " " + ra + " " + rb);
+  REQUIRE(merged.status == 0);
+  CHECK(merged.out == rb + " merged into " + ra + "\n");
+  json shown = json::parse(run_guichet("show --json " + db_args(dir) + " " + ra).out);
+  CHECK(shown["messages"].size() == 2);
+  CHECK(shown["events"].back()["kind"] == "merged");
+  CHECK(shown["events"].back()["actor"] == "marie.agent");
+  CHECK(json::parse(run_guichet("show --json " + db_args(dir) + " " + rb).out)["merged_into"] == ra);
+  CHECK(run_guichet("merge " + db_args(dir) + " " + ra + " " + rb).status == 65);  // already merged
+
+  auto split = run_guichet("split --actor marie.agent " + db_args(dir) + " " + ra + " '<c2@x.fr>'");
+  REQUIRE(split.status == 0);
+  json list = json::parse(run_guichet("list --json " + db_args(dir)).out);
+  REQUIRE(list.size() == 2);
+  CHECK(list[1]["linked_to"] == ra);
+  CHECK(list[1]["messages"][0] == "c2@x.fr");
+  CHECK(run_guichet("split " + db_args(dir) + " " + ra + " c1@x.fr").status == 65);  // its only message
+  CHECK(run_guichet("split " + db_args(dir) + " " + ra + " nope@x.fr").status == 65);
+}
+
+TEST_CASE("ingest --json says how each message was matched", "[cli][threading]") {
+  TempDir dir;
+  run_guichet("ingest " + db_args(dir), "From: a@x.fr\nSubject: Un\nMessage-ID: <j1@x.fr>\n\nx\n");
+  auto r = run_guichet("ingest --json " + db_args(dir),
+                       "From: a@x.fr\nSubject: Re: Un\nMessage-ID: <j2@x.fr>\nIn-Reply-To: <j1@x.fr>\n\ny\n");
+  json o = json::parse(r.out);
+  CHECK(o["outcome"] == "attached");
+  CHECK(o["matched_by"] == "references:j1@x.fr");
+  CHECK(o["relance"] == false);
+  CHECK(o["linked_to"].is_null());
+}

@@ -43,34 +43,6 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("decide(): a table of cases", "[ingest][decide]") {
-  mail::Message m;
-  m.message_id = "a@x";
-  store::ExistingMessage same{1, 1, "2026-000001", "H"};
-  store::ExistingMessage other{2, 2, "2026-000002", "OTHER"};
-  struct Row {
-    const char* name;
-    std::string message_id;
-    engine::Lookups found;
-    Decision::Kind kind;
-    std::string matched_by;
-  };
-  std::vector<Row> rows = {
-      {"new mail", "a@x", {}, Decision::Kind::new_request, "new"},
-      {"same Message-ID, same content", "a@x", {same, std::nullopt}, Decision::Kind::duplicate, "message-id:a@x"},
-      {"no Message-ID, same content", "", {std::nullopt, same}, Decision::Kind::duplicate, "content-hash"},
-      {"reused Message-ID, other content", "a@x", {other, std::nullopt}, Decision::Kind::new_request, "new"},
-      {"new Message-ID, same content elsewhere", "b@x", {std::nullopt, same}, Decision::Kind::new_request, "new"},
-  };
-  for (const auto& row : rows) {
-    INFO(row.name);
-    m.message_id = row.message_id;
-    Decision d = engine::decide(m, "H", row.found);
-    CHECK(d.kind == row.kind);
-    CHECK(d.matched_by == row.matched_by);
-  }
-}
-
 TEST_CASE("each new mail becomes a request; the same mail again is a duplicate", "[ingest]") {
   Fixture f;
   std::string raw = test::corpus("gmail-utf8-attachment.eml");

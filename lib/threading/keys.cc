@@ -1,0 +1,98 @@
+#include "threading/keys.h"
+
+#include <cctype>
+#include <regex>
+
+#include "mail/encoded_words.h"
+#include "util/sha256.h"
+#include "util/strings.h"
+#include "util/text_fold.h"
+
+namespace guichet::threading {
+
+namespace {
+
+// Removes every [bracketed tag] (list tags, "[Réf. …]", "[SPAM]").
+std::string drop_tags(std::string_view s) {
+  std::string out;
+  int depth = 0;
+  for (char c : s) {
+    if (c == '[') ++depth;
+    else if (c == ']' && depth > 0) --depth;
+    else if (depth == 0) out.push_back(c);
+  }
+  return depth == 0 ? out : std::string(s);  // an unclosed '[' is text
+}
+
+// One leading "re:", "tr :", "fwd[2]:", "ref :"… on folded text; returns the length to drop or 0.
+size_t prefix_length(std::string_view s) {
+  static const char* words[] = {"re", "fwd", "fw", "tr", "aw", "wg", "vs", "sv", "ref", "rep", "rif", "antw", "enc"};
+  for (const char* w : words) {
+    size_t n = std::char_traits<char>::length(w);
+    if (s.substr(0, n) != w) continue;
+    size_t i = n;
+    if (i < s.size() && s[i] == '.') ++i;                   // "réf. :"
+    if (i < s.size() && s[i] == '[') {                      // "Re[2]:"
+      size_t close = s.find(']', i);
+      if (close == std::string_view::npos) continue;
+      i = close + 1;
+    }
+    while (i < s.size() && s[i] == ' ') ++i;               // "RE :", French spacing
+    if (i < s.size() && s[i] == ':') return i + 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string normalise_subject(std::string_view subject) {
+  std::string s = fold_text(drop_tags(fold_text(subject)));
+  for (;;) {
+    std::string_view v = trim(s);
+    size_t n = prefix_length(v);
+    if (n == 0) return std::string(v);
+    s = fold_text(drop_tags(v.substr(n)));
+  }
+}
+
+std::optional<std::string> subject_reference(std::string_view subject, std::string_view prefix) {
+  // Fold the subject and the prefix alike: "Réf." and "REF" and "ref" are the same tag.
+  std::string folded = fold_text(subject);
+  std::string tag = fold_text(prefix);
+  while (!tag.empty() && (tag.back() == '.' || tag.back() == ':' || tag.back() == ' ')) tag.pop_back();
+  std::string escaped;
+  for (char c : tag) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) escaped += '\\';
+    escaped += c;
+  }
+  if (escaped.empty()) escaped = "ref";
+  // tag, optional '.', ':', "n°", spaces, then YEAR - NUMBER (the number may have lost its zeros).
+  static thread_local std::string cached_tag;
+  static thread_local std::regex re;
+  if (cached_tag != escaped || cached_tag.empty()) {
+    re = std::regex("(?:" + escaped + "|ref)\\.?\\s*:?\\s*(?:n°\\s*)?(\\d{4})\\s*[-/]\\s*(\\d{1,6})(?!\\d)",
+                    std::regex::ECMAScript | std::regex::optimize);
+    cached_tag = escaped;
+  }
+  std::smatch m;
+  if (!std::regex_search(folded, m, re)) return std::nullopt;
+  std::string number = m[2].str();
+  return m[1].str() + "-" + std::string(6 - number.size(), '0') + number;
+}
+
+std::string thread_index_key(std::string_view thread_index) {
+  std::string decoded;
+  mail::base64_decode(trim(thread_index), decoded);
+  if (decoded.size() < 22) return {};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string key;
+  for (size_t i = 0; i < 22; ++i) {
+    key.push_back(hex[static_cast<unsigned char>(decoded[i]) >> 4]);
+    key.push_back(hex[static_cast<unsigned char>(decoded[i]) & 0xF]);
+  }
+  return key;
+}
+
+std::string body_key(std::string_view text) { return sha256_hex(fold_text(text)); }
+
+}  // namespace guichet::threading

@@ -1,0 +1,29 @@
+// The keys threading matches on, computed once per message and stored with it.
+//
+// - normalised subject: reply/forward prefixes of every language French residents' clients write
+//   (Re, RE :, Fwd, Fw, TR, AW, WG, VS, SV, Réf, Rép), [tags], case, accents and spacing removed,
+//   so "RE : TR : [Réf. 2026-000042] Trottoir abîmé" and "trottoir abime" are the same subject;
+// - the request reference written in a subject, mangled or not ("[Réf. 2026-000042]",
+//   "REF 2026-000042", "[ref.2026-42]");
+// - Outlook's conversation: the first 22 bytes of Thread-Index, which Outlook and Exchange keep
+//   when they drop References;
+// - the body key: the text folded, for resent copies that carry a new Message-ID.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace guichet::threading {
+
+std::string normalise_subject(std::string_view subject);
+
+// "2026-000042" when the subject names a request; `prefix` is the configured tag ("Réf.").
+std::optional<std::string> subject_reference(std::string_view subject, std::string_view prefix = "R\xC3\xA9" "f.");
+
+// Hex of the first 22 bytes of a Thread-Index, or "" when it is absent or too short.
+std::string thread_index_key(std::string_view thread_index);
+
+std::string body_key(std::string_view text);
+
+}  // namespace guichet::threading
