@@ -1,6 +1,7 @@
 // Generates a Maildir of realistic resident mail for the ingest benchmark (bench/run.sh).
 //
-// Usage: guichet-bench-gen DIR COUNT [SEED]
+// Usage: guichet-bench-gen DIR COUNT [SEED]            mixed mail, 20% with attachments
+//        guichet-bench-gen --threaded DIR COUNT PARTS   conversations for the threading benchmark
 // Mix: clients (Outlook QP latin-1, Gmail base64 UTF-8 + HTML, Thunderbird 8-bit flowed, webmail
 // HTML only, raw 8-bit headers), French subjects and bodies, 20% with one or two attachments
 // (10 kB to 400 kB of incompressible bytes, like JPEG photos and scanned PDFs). Deterministic
@@ -202,9 +203,87 @@ std::string make_mail(size_t i) {
   return out + "--" + b + "--\r\n";
 }
 
+// Threaded mode: conversations without attachments. Of each 100 mails, about 40 answer a recent
+// mail (In-Reply-To + References), 8 are Outlook replies carrying only Thread-Index, 10 are
+// relances (same sender and subject, new text), 3 are resent copies, the rest start a conversation.
+struct Sent {
+  std::string id, from, subject, thread_index, body;
+  std::vector<std::string> refs;
+};
+
+std::string threaded_mail(size_t i, std::vector<Sent>& sent) {
+  time_t t = 1767225600 + static_cast<time_t>(i) * 300;
+  char date[64];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  Sent m;
+  m.id = "t" + std::to_string(i) + "." + std::to_string(rng() % 1000000) + "@bench.example";
+  size_t roll = pick(100);
+  const Sent* parent = nullptr;
+  if (!sent.empty()) parent = &sent[sent.size() - 1 - pick(std::min<size_t>(sent.size(), 3000))];
+  std::string extra;
+  if (parent && roll < 40) {
+    m.from = pick(3) == 0 ? "agent" + std::to_string(pick(20)) + "@champignac.example" : parent->from;
+    m.subject = "RE : " + parent->subject;
+    m.refs = parent->refs;
+    if (m.refs.size() > 10) m.refs.erase(m.refs.begin() + 1, m.refs.begin() + static_cast<long>(m.refs.size() - 9));
+    m.refs.push_back(parent->id);
+    extra = "In-Reply-To: <" + parent->id + ">\r\nReferences:";
+    for (const auto& r : m.refs) extra += " <" + r + ">";
+    extra += "\r\n";
+    m.body = body_text();
+  } else if (parent && roll < 48 && !parent->thread_index.empty()) {
+    m.from = parent->from;
+    m.subject = "RE: " + parent->subject;
+    m.thread_index = parent->thread_index.substr(0, 32) + b64(random_bytes(5)).substr(0, 8);
+    m.body = body_text();
+  } else if (parent && roll < 58) {
+    m.from = parent->from;
+    m.subject = parent->subject;
+    m.body = "Je me permets de vous relancer. " + body_text();
+  } else if (parent && roll < 61) {
+    m = *parent;
+    m.id = "t" + std::to_string(i) + ".resent@bench.example";
+  } else {
+    m.from = "resident" + std::to_string(pick(20000)) + "@" + pick(kDomains);
+    m.subject = std::string(pick(kSubjects)) + " " + std::to_string(pick(100000));
+    m.body = body_text();
+    if (pick(3) == 0) m.thread_index = b64(random_bytes(22)) + "AAAA";
+  }
+  std::string h = "Received: by mx.champignac.example; " + std::string(date) + "\r\nDate: " + date +
+                  "\r\nFrom: <" + m.from + ">\r\nTo: mairie@champignac.example\r\nSubject: " +
+                  encoded_word_q(m.subject) + "\r\nMessage-ID: <" + m.id + ">\r\n" + extra;
+  if (!m.thread_index.empty()) h += "Thread-Index: " + m.thread_index + "\r\n";
+  h += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
+  std::string out = h + m.body;
+  sent.push_back(std::move(m));
+  return out;
+}
+
+int threaded(const std::filesystem::path& dir, size_t count, size_t parts) {
+  rng.seed(20261128);
+  std::vector<Sent> sent;
+  sent.reserve(count);
+  size_t per_part = (count + parts - 1) / parts;
+  for (size_t i = 0; i < count; ++i) {
+    char part[32];
+    std::snprintf(part, sizeof part, "part-%02zu", i / per_part);
+    std::filesystem::path md = dir / part;
+    if (i % per_part == 0)
+      for (const char* sub : {"new", "cur", "tmp"}) std::filesystem::create_directories(md / sub);
+    char name[64];
+    std::snprintf(name, sizeof name, "%010zu.M%zuP1.bench", 1767225600 + i * 300, i);
+    std::ofstream(md / "new" / name, std::ios::binary) << threaded_mail(i, sent);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 5 && std::string(argv[1]) == "--threaded")
+    return threaded(argv[2], std::stoul(argv[3]), std::stoul(argv[4]));
   if (argc < 3) {
     std::fprintf(stderr, "usage: %s DIR COUNT [SEED]\n", argv[0]);
     return 64;

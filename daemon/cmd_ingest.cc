@@ -23,7 +23,7 @@ namespace {
 
 // An import commits in batches: one fsync per batch instead of one per mail. Nothing is reported
 // as stored before its batch is committed.
-constexpr size_t kBatchMessages = 500;
+constexpr size_t kBatchMessages = 2000;
 constexpr auto kBatchTime = std::chrono::seconds(1);
 
 struct Options {

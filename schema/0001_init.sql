@@ -5,7 +5,7 @@
 -- blobs (stored once by content) and listed in `holes`; see lib/store/raw_codec.h.
 CREATE TABLE raw_messages (
   id INTEGER PRIMARY KEY,
-  sha256 TEXT NOT NULL UNIQUE,          -- of the exact bytes received
+  sha256 TEXT NOT NULL,                 -- of the exact bytes received, checked on every read
   size INTEGER NOT NULL,
   encoding TEXT NOT NULL CHECK (encoding IN ('identity', 'zlib')),
   holes TEXT NOT NULL DEFAULT '[]',
@@ -39,7 +39,6 @@ CREATE TABLE requests (
   updated_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX requests_received_at ON requests (received_at);
-CREATE INDEX requests_requester ON requests (requester_address);
 
 CREATE TABLE messages (
   id INTEGER PRIMARY KEY,

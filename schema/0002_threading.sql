@@ -14,7 +14,7 @@ ALTER TABLE messages ADD COLUMN subject_key TEXT NOT NULL DEFAULT '';   -- norma
 ALTER TABLE messages ADD COLUMN body_key TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN thread_key TEXT NOT NULL DEFAULT '';    -- Outlook conversation
 CREATE INDEX messages_sender_subject ON messages (sender, subject_key);
-CREATE INDEX messages_thread_key ON messages (thread_key) WHERE thread_key <> '';
+CREATE INDEX messages_thread_key ON messages (thread_key);  -- not partial: a bound parameter could not use it
 
 -- Every Message-ID guichet knows and the request it belongs to: those of stored messages, and
 -- (JWZ's placeholders) those only seen in In-Reply-To or References, so that a reply fetched before
@@ -23,7 +23,7 @@ CREATE TABLE thread_ids (
   message_id TEXT PRIMARY KEY,
   request_id INTEGER NOT NULL REFERENCES requests (id),
   placeholder INTEGER NOT NULL          -- 1: seen only in another message's references
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX thread_ids_request ON thread_ids (request_id);
 
 INSERT INTO thread_ids (message_id, request_id, placeholder)
