@@ -68,7 +68,7 @@ class Importer {
       tx_.emplace(std::move(*tx));
       batch_started_ = std::chrono::steady_clock::now();
     }
-    store::Source src{opt_.mailbox.empty() ? kind : opt_.mailbox, mail.location};
+    store::Source src{opt_.mailbox.empty() ? kind : opt_.mailbox, mail.location, ""};
     auto out = engine::ingest(*ctx_.store, mail.bytes, src, options_, clock_);
     if (!out) return out.error();
     spdlog::info("{} {}: {} {} (Message-ID {})", src.mailbox, mail.location, engine::kind_name(out->kind),
@@ -124,6 +124,7 @@ class Importer {
       std::cout << (o.reference.empty() ? std::string("-") : o.reference) << "  "
                 << pad_kind(o.kind) << "  "
                 << (o.from.address.empty() ? "(no sender)" : o.from.address) << "  " << o.subject
+                << (o.matched_by == "new" ? "" : "  (" + o.matched_by + ")")
                 << (o.problems.empty() ? "" : "  [" + std::to_string(o.problems.size()) + " problem(s)]") << "\n";
     }
   }

@@ -65,7 +65,10 @@ nlohmann::ordered_json request_detail_json(const store::RequestInfo& r) {
     mj["attachments"] = atts;
     auto srcs = nlohmann::ordered_json::array();
     for (const auto& s : m.sources)
-      srcs.push_back({{"mailbox", s.mailbox}, {"location", s.location}, {"seen_at", mail::format_rfc3339(s.seen_at)}});
+      srcs.push_back({{"mailbox", s.mailbox},
+                      {"location", s.location},
+                      {"recipient", s.recipient},
+                      {"seen_at", mail::format_rfc3339(s.seen_at)}});
     mj["sources"] = srcs;
     mj["problems"] = nlohmann::ordered_json::parse(m.problems_json);
     msgs.push_back(std::move(mj));

@@ -8,6 +8,10 @@ ALTER TABLE requests ADD COLUMN relances INTEGER NOT NULL DEFAULT 0;   -- remind
 ALTER TABLE requests ADD COLUMN closed_at INTEGER;
 ALTER TABLE requests ADD COLUMN last_message_at INTEGER;
 
+-- The address each copy was delivered to (Delivered-To / X-Original-To): the same mail sent to
+-- urbanisme@ and mairie@ is one message with two sources, and says so.
+ALTER TABLE message_sources ADD COLUMN recipient TEXT NOT NULL DEFAULT '';
+
 -- Keys computed by lib/threading/keys.h when the message is stored.
 ALTER TABLE messages ADD COLUMN sender TEXT NOT NULL DEFAULT '';        -- From address, lower-case
 ALTER TABLE messages ADD COLUMN subject_key TEXT NOT NULL DEFAULT '';   -- normalised subject

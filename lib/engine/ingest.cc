@@ -207,9 +207,11 @@ int local_year(std::int64_t t) {
 std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 }  // namespace
 
-Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::Source& source,
+Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::Source& where,
                        const IngestOptions& options, const Clock& clock) {
   mail::Message m = mail::parse(raw, options.limits);
+  store::Source source = where;
+  if (source.recipient.empty()) source.recipient = to_lower(m.delivered_to);
   const std::int64_t now = clock.now();
   const std::int64_t arrived = received_at(m, now);
   std::string hash = content_hash(m);
@@ -236,7 +238,10 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
 
   if (d.kind == Decision::Kind::duplicate) {
     if (auto r = store.add_source(d.existing->id, source, now); !r) return r.error();
-    nlohmann::json detail{{"mailbox", source.mailbox}, {"location", source.location}, {"matched_by", d.matched_by}};
+    nlohmann::json detail{{"mailbox", source.mailbox},
+                          {"location", source.location},
+                          {"recipient", source.recipient},
+                          {"matched_by", d.matched_by}};
     if (auto r = store.add_event(d.existing->request_id, d.existing->id, now, "guichet", "duplicate", dump(detail)); !r)
       return r.error();
     return out;

@@ -51,6 +51,8 @@ struct Message {
   std::string thread_index;
   std::string thread_topic;
   std::string authentication_results;
+  // The address this copy was delivered to (Delivered-To, else X-Original-To), when the MTA says.
+  std::string delivered_to;
   // Received: headers, topmost first (when the mail reached each hop).
   std::vector<std::string> received;
 

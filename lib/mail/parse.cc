@@ -336,6 +336,12 @@ void read_headers(Message& m, const FieldMap& f) {
   m.thread_index = sanitize_utf8(trim(first_or_empty(f, "thread-index")));
   m.thread_topic = collapse_spaces(decode_header_text(first_or_empty(f, "thread-topic")));
   m.authentication_results = sanitize_utf8(first_or_empty(f, "authentication-results"));
+  for (const char* name : {"delivered-to", "x-original-to"}) {
+    if (auto v = first(f, name); v && m.delivered_to.empty()) {
+      auto list = parse_address_list(*v);
+      if (!list.empty()) m.delivered_to = list.front().address;
+    }
+  }
   if (auto it = f.find("received"); it != f.end()) {
     for (auto& r : it->second) m.received.push_back(sanitize_utf8(collapse_spaces(r)));
   }

@@ -405,9 +405,10 @@ Result<std::int64_t> Store::add_message(const NewMessage& n, const mail::Message
 }
 
 Result<void> Store::add_source(std::int64_t message_row, const Source& src, std::int64_t now) {
-  auto st = impl_->stmt("INSERT INTO message_sources (message_id, mailbox, location, seen_at) VALUES (?1, ?2, ?3, ?4)");
+  auto st = impl_->stmt(
+      "INSERT INTO message_sources (message_id, mailbox, location, seen_at, recipient) VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!st) return st.error();
-  (*st)->bind(1, message_row).bind(2, src.mailbox).bind(3, src.location).bind(4, now);
+  (*st)->bind(1, message_row).bind(2, src.mailbox).bind(3, src.location).bind(4, now).bind(5, src.recipient);
   return (*st)->run();
 }
 
@@ -525,14 +526,15 @@ Result<std::optional<RequestInfo>> Store::request(const std::string& reference) 
       if (!*arow) break;
       m.attachments.push_back({(*att)->text(0), (*att)->text(1), (*att)->text(3), (*att)->int64(2)});
     }
-    auto src = impl_->stmt("SELECT mailbox, location, seen_at FROM message_sources WHERE message_id = ?1 ORDER BY id");
+    auto src = impl_->stmt(
+        "SELECT mailbox, location, seen_at, recipient FROM message_sources WHERE message_id = ?1 ORDER BY id");
     if (!src) return src.error();
     (*src)->bind(1, m.id);
     for (;;) {
       auto srow = (*src)->step();
       if (!srow) return srow.error();
       if (!*srow) break;
-      m.sources.push_back({(*src)->text(0), (*src)->text(1), (*src)->int64(2)});
+      m.sources.push_back({(*src)->text(0), (*src)->text(1), (*src)->text(3), (*src)->int64(2)});
     }
   }
   auto ev = impl_->stmt("SELECT at, actor, kind, detail, message_id FROM events WHERE request_id = ?1 ORDER BY id");

@@ -62,6 +62,7 @@ struct NewMessage {
 struct Source {
   std::string mailbox = "file";  // configured mailbox name, "file" or "stdin"
   std::string location;          // path, or UIDVALIDITY/UID
+  std::string recipient;         // the address this copy was delivered to, when known
 };
 
 struct AttachmentInfo {
@@ -70,7 +71,7 @@ struct AttachmentInfo {
 };
 
 struct SourceInfo {
-  std::string mailbox, location;
+  std::string mailbox, location, recipient;
   std::int64_t seen_at = 0;
 };
 

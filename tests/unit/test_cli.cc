@@ -1,6 +1,7 @@
 // Drives the guichet binary as an admin, a script or an MTA would: exit codes and JSON.
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "helpers.h"
@@ -70,11 +71,17 @@ TEST_CASE("ingest a Maildir, then list and show", "[cli]") {
   std::vector<json> outcomes;
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) outcomes.push_back(json::parse(line));
-  REQUIRE(outcomes.size() >= 5);
+  // The demo inbox: 7 new requests, a reply, a relance and a subject reference attached, and the
+  // same mail delivered twice.
+  REQUIRE(outcomes.size() == 11);
+  std::map<std::string, int> count;
   for (const auto& o : outcomes) {
-    CHECK((o["outcome"] == "new_request" || o["outcome"] == "duplicate"));
+    ++count[o["outcome"].get<std::string>()];
     CHECK(o["reference"].is_string());
   }
+  CHECK(count["new_request"] == 7);
+  CHECK(count["attached"] == 3);
+  CHECK(count["duplicate"] == 1);
 
   auto list = run_guichet("list --json " + db_args(dir));
   REQUIRE(list.status == 0);

@@ -27,7 +27,7 @@ struct Fixture {
     REQUIRE(tx);
     engine::IngestOptions opt;
     opt.department = std::move(department);
-    auto out = engine::ingest(st, raw, store::Source{mailbox, "test"}, opt, clock);
+    auto out = engine::ingest(st, raw, store::Source{mailbox, "test", ""}, opt, clock);
     REQUIRE(out);
     REQUIRE(tx->commit());
     return *out;

@@ -179,7 +179,7 @@ struct Town {
   engine::Outcome ingest(const std::string& raw, const std::string& mailbox = "mairie") {
     auto tx = st.transaction();
     REQUIRE(tx);
-    auto out = engine::ingest(st, raw, store::Source{mailbox, "test"}, engine::IngestOptions{}, clock);
+    auto out = engine::ingest(st, raw, store::Source{mailbox, "test", ""}, engine::IngestOptions{}, clock);
     REQUIRE(out);
     REQUIRE(tx->commit());
     return *out;
@@ -321,12 +321,18 @@ TEST_CASE("the same mail to urbanisme@ and mairie@ is one request", "[threading]
   std::string raw = t.mail("From: a@x.fr\nTo: urbanisme@champignac.example, mairie@champignac.example\n"
                            "Subject: Permis\nMessage-ID: <two@x.fr>");
   auto a = t.ingest(raw, "urbanisme");
-  auto b = t.ingest("Delivered-To: mairie@champignac.example\n" + raw, "mairie");
+  auto a2 = t.ingest("Delivered-To: urbanisme@champignac.example\n" + raw, "urbanisme");
+  (void)a2;
+  auto b = t.ingest("Delivered-To: Mairie@Champignac.example\n" + raw, "mairie");
   CHECK(b.kind == Kind::duplicate);
   CHECK(b.reference == a.reference);
   auto r = t.request(a.reference);
-  REQUIRE(r.messages[0].sources.size() == 2);
-  CHECK(r.messages[0].sources[1].mailbox == "mairie");
+  REQUIRE(r.messages[0].sources.size() == 3);
+  CHECK(r.messages[0].sources[0].recipient.empty());
+  CHECK(r.messages[0].sources[1].recipient == "urbanisme@champignac.example");
+  CHECK(r.messages[0].sources[2].mailbox == "mairie");
+  CHECK(r.messages[0].sources[2].recipient == "mairie@champignac.example");
+  CHECK(r.events.back().detail_json.find("\"recipient\":\"mairie@champignac.example\"") != std::string::npos);
   CHECK(t.requests() == 1);
 }
 
