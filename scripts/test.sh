@@ -11,8 +11,10 @@ fuzz_seconds=${GUICHET_FUZZ_SECONDS:-60}
 bash scripts/install-deps.sh --test
 
 echo "== plain build"
-bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGUICHET_TESTS=ON -DGUICHET_BENCH=ON -DGUICHET_SANITIZE=OFF
-(cd build && ctest --output-on-failure -j "$jobs")
+# Its own tree: the demo configures build/ without tests, and a shared CMake cache would let one
+# script silently change what the other builds.
+bash scripts/build.sh build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGUICHET_TESTS=ON -DGUICHET_BENCH=ON -DGUICHET_SANITIZE=OFF
+(cd build-test && ctest --output-on-failure -j "$jobs")
 
 echo "== sanitizer build (ASan + UBSan)"
 bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DGUICHET_SANITIZE=ON -DGUICHET_TESTS=ON -DGUICHET_BENCH=OFF
