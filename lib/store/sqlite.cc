@@ -61,6 +61,17 @@ Result<void> Statement::run() {
   return {};
 }
 
+Result<void> Statement::each(const std::function<void(const Statement&)>& row) {
+  for (;;) {
+    auto r = step();
+    if (!r) return r.error();
+    if (!*r) break;
+    row(*this);
+  }
+  sqlite3_reset(stmt_);
+  return {};
+}
+
 void Statement::reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);

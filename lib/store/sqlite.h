@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,8 @@ class Statement {
   Result<bool> step();
   // Runs to completion, for statements that return no rows.
   Result<void> run();
+  // Calls `row` for every result row, then resets the statement.
+  Result<void> each(const std::function<void(const Statement&)>& row);
   void reset();
 
   std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }

@@ -469,12 +469,7 @@ Result<std::vector<RequestInfo>> Store::requests(const ListFilter& filter) {
   if (!st) return st.error();
   (*st)->bind(1, filter.status).bind(2, std::int64_t{filter.include_merged});
   std::vector<RequestInfo> out;
-  for (;;) {
-    auto row = (*st)->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(read_request(**st));
-  }
+  if (auto r = (*st)->each([&](const Statement& s) { out.push_back(read_request(s)); }); !r) return r.error();
   return out;
 }
 
@@ -493,11 +488,7 @@ Result<std::optional<RequestInfo>> Store::request(const std::string& reference) 
       "auto_submitted, bounce, list, headers, problems, matched_by FROM messages WHERE request_id = ?1 ORDER BY id");
   if (!msgs) return msgs.error();
   (*msgs)->bind(1, r.id);
-  for (;;) {
-    auto mrow = (*msgs)->step();
-    if (!mrow) return mrow.error();
-    if (!*mrow) break;
-    const Statement& s = **msgs;
+  auto read_message = [&](const Statement& s) {
     MessageInfo m;
     m.id = s.int64(0);
     m.message_id = s.opt_text(1);
@@ -514,38 +505,31 @@ Result<std::optional<RequestInfo>> Store::request(const std::string& reference) 
     m.problems_json = s.text(13);
     m.matched_by = s.text(14);
     r.messages.push_back(std::move(m));
-  }
+  };
+  if (auto e = (*msgs)->each(read_message); !e) return e.error();
   for (auto& m : r.messages) {
     auto att = impl_->stmt(
         "SELECT filename, content_type, size, sha256 FROM attachments WHERE message_id = ?1 ORDER BY position");
     if (!att) return att.error();
     (*att)->bind(1, m.id);
-    for (;;) {
-      auto arow = (*att)->step();
-      if (!arow) return arow.error();
-      if (!*arow) break;
-      m.attachments.push_back({(*att)->text(0), (*att)->text(1), (*att)->text(3), (*att)->int64(2)});
-    }
+    auto e = (*att)->each([&](const Statement& a) {
+      m.attachments.push_back({a.text(0), a.text(1), a.text(3), a.int64(2)});
+    });
+    if (!e) return e.error();
     auto src = impl_->stmt(
         "SELECT mailbox, location, seen_at, recipient FROM message_sources WHERE message_id = ?1 ORDER BY id");
     if (!src) return src.error();
     (*src)->bind(1, m.id);
-    for (;;) {
-      auto srow = (*src)->step();
-      if (!srow) return srow.error();
-      if (!*srow) break;
-      m.sources.push_back({(*src)->text(0), (*src)->text(1), (*src)->text(3), (*src)->int64(2)});
-    }
+    e = (*src)->each([&](const Statement& a) { m.sources.push_back({a.text(0), a.text(1), a.text(3), a.int64(2)}); });
+    if (!e) return e.error();
   }
   auto ev = impl_->stmt("SELECT at, actor, kind, detail, message_id FROM events WHERE request_id = ?1 ORDER BY id");
   if (!ev) return ev.error();
   (*ev)->bind(1, r.id);
-  for (;;) {
-    auto erow = (*ev)->step();
-    if (!erow) return erow.error();
-    if (!*erow) break;
-    r.events.push_back({(*ev)->int64(0), (*ev)->text(1), (*ev)->text(2), (*ev)->text(3), (*ev)->opt_int64(4)});
-  }
+  auto e = (*ev)->each([&](const Statement& a) {
+    r.events.push_back({a.int64(0), a.text(1), a.text(2), a.text(3), a.opt_int64(4)});
+  });
+  if (!e) return e.error();
   return std::optional<RequestInfo>(std::move(r));
 }
 
