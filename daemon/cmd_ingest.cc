@@ -187,7 +187,14 @@ Command add_ingest(CLI::App& app) {
   c.app->add_flag("--json", opt->json, "one JSON object per message (docs/json.md)");
   c.app->add_flag("--dry-run", opt->dry_run, "decide and print, write nothing");
   c.needs = Needs::store_write;
-  c.run = [opt](Context& ctx) { return run(ctx, *opt); };
+  c.run = [opt](Context& ctx) {
+    try {
+      return run(ctx, *opt);
+    } catch (const std::exception& e) {
+      // Whatever broke, the mail in the pipe was not stored: the MTA must keep it and retry.
+      return report(Error{Errc::temp_fail, std::string("internal error, nothing stored: ") + e.what()});
+    }
+  };
   return c;
 }
 

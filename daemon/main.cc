@@ -7,7 +7,7 @@
 
 #include "commands.h"
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   using namespace guichet::cli;
   // Logs go to stderr: under systemd that is the journal; on the command line it stays out of
   // the way of --json on stdout.
@@ -38,9 +38,19 @@ int main(int argc, char** argv) {
                                        : spdlog::level::warn);
   for (auto& cmd : commands) {
     if (!cmd.app->parsed()) continue;
-    auto ctx = open_context(g, cmd.needs);
-    if (!ctx) return report(ctx.error());
-    return cmd.run(*ctx);
+    try {
+      auto ctx = open_context(g, cmd.needs);
+      if (!ctx) return report(ctx.error());
+      return cmd.run(*ctx);
+    } catch (const std::exception& e) {
+      // Our own invariant broke (EX_SOFTWARE); `ingest` maps this to EX_TEMPFAIL itself so that an
+      // MTA keeps the mail.
+      return report(guichet::Error{guichet::Errc::software, std::string("internal error: ") + e.what()});
+    }
   }
   return 64;
+}
+catch (const std::exception& e) {
+  std::cerr << "guichet: internal error: " << e.what() << "\n";
+  return 70;
 }

@@ -77,7 +77,8 @@ std::optional<std::int64_t> make_time(long y, int mon, int d, int hh, int mm, in
   if (mon < 1 || mon > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60 || y < 1970 || y > 9999)
     return std::nullopt;
   std::int64_t days = days_from_civil(y, static_cast<unsigned>(mon), static_cast<unsigned>(d));
-  return days * 86400 + hh * 3600 + mm * 60 + std::min(ss, 59) - static_cast<std::int64_t>(offset_min) * 60;
+  return days * 86400 + std::int64_t{hh} * 3600 + std::int64_t{mm} * 60 + std::min(ss, 59) -
+         std::int64_t{offset_min} * 60;
 }
 
 std::optional<std::int64_t> parse_iso8601(std::string_view s) {
