@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace guichet::mail {
@@ -55,6 +56,10 @@ struct Message {
   std::string delivered_to;
   // Received: headers, topmost first (when the mail reached each hop).
   std::vector<std::string> received;
+
+  // Every top-level header field, sorted by lower-case name (repeated fields in their order),
+  // value decoded to UTF-8: what routing rules on "any header" look at.
+  std::vector<std::pair<std::string, std::string>> headers;
 
   std::vector<std::string> problems;
 };

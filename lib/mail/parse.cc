@@ -424,6 +424,9 @@ Message parse(std::string_view raw, const ParseLimits& limits) {
     m.text = normalise_newlines(to_utf8(trim(body), "", &problem));
   }
   if (fields.empty()) m.problems.push_back("no header fields: not an email?");
+  for (const auto& [name, values] : fields) {
+    for (const auto& v : values) m.headers.emplace_back(sanitize_utf8(name), collapse_spaces(decode_header_text(v)));
+  }
   classify(m, fields, top_type, top_ct);
   m.subject = sanitize_utf8(m.subject);
   m.text = sanitize_utf8(m.text);

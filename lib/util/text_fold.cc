@@ -34,7 +34,51 @@ bool is_space_cp(std::uint32_t cp) {
          cp == 0x2007;
 }
 
+bool is_upper_cp(std::uint32_t cp) {
+  if (cp >= 0xC0 && cp <= 0xDE) return cp != 0xD7;
+  if (cp == 0x178) return true;
+  if ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14A && cp <= 0x177)) return cp % 2 == 0;
+  if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E)) return cp % 2 == 1;
+  return false;
+}
+
+// Decodes one UTF-8 sequence at s[i] (invalid bytes come back as themselves, length 1).
+std::uint32_t decode_at(std::string_view s, size_t i, size_t& n) {
+  auto c = static_cast<unsigned char>(s[i]);
+  n = 1;
+  if (c >= 0xC0 && c < 0xE0 && i + 1 < s.size()) {
+    n = 2;
+    return ((c & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
+  }
+  if (c >= 0xE0 && c < 0xF0 && i + 2 < s.size()) {
+    n = 3;
+    return ((c & 0x0Fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) |
+           (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
+  }
+  if (c >= 0xF0 && i + 3 < s.size()) n = 4;
+  return c;
+}
+
 }  // namespace
+
+std::string strip_accents(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    size_t n = 1;
+    std::uint32_t cp = decode_at(s, i, n);
+    std::string_view f = cp >= 0x80 ? fold_code_point(cp) : std::string_view();
+    if (f.empty()) {
+      out.append(s.substr(i, n));
+    } else if (is_upper_cp(cp)) {
+      for (char c : f) out.push_back(static_cast<char>(c - 'a' + 'A'));
+    } else {
+      out.append(f);
+    }
+    i += n;
+  }
+  return out;
+}
 
 std::string fold_text(std::string_view s) {
   std::string out;

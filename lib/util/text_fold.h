@@ -12,4 +12,8 @@ namespace guichet {
 
 std::string fold_text(std::string_view utf8);
 
+// Accents and ligatures removed, case and spacing kept ("Élodie" -> "Elodie"): for regular
+// expressions, whose escapes (\d, \S…) lower-casing would change.
+std::string strip_accents(std::string_view utf8);
+
 }  // namespace guichet
