@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev libssl-dev libmimetic-dev libsqlite3-dev libspdlog-dev libcli11-dev
-  libyaml-cpp-dev libkainjow-mustache-dev libsystemd-dev nlohmann-json3-dev zlib1g-dev
+  libyaml-cpp-dev libkainjow-mustache-dev libsystemd-dev nlohmann-json3-dev zlib1g-dev libre2-dev
   catch2 tzdata
 )
 if [[ "${1:-}" == "--test" ]]; then

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <re2/re2.h>
+#include <tuple>
 
 #include "config/yaml_doc.h"
 #include "util/strings.h"
@@ -21,7 +24,7 @@ struct Condition {
   bool case_sensitive = false;
   bool accent_sensitive = false;
   std::vector<std::string> values;  // normalised as the text will be
-  std::vector<std::regex> regexes;
+  std::vector<std::shared_ptr<const re2::RE2>> regexes;
   std::string text;  // as written, for the trace
   std::vector<std::shared_ptr<const Condition>> children;
 };
@@ -48,13 +51,37 @@ bool known_field(const std::string& f) {
   return std::any_of(std::begin(kFields), std::end(kFields), [&](const char* k) { return f == k; });
 }
 
+// How a condition wants text prepared; values and mail text go through the same one.
+enum class Mode { folded, accents_stripped, lower, raw };
+
+Mode mode_of(const Condition& c) {
+  if (c.op == Condition::Op::regex) return c.accent_sensitive ? Mode::raw : Mode::accents_stripped;
+  if (!c.accent_sensitive) return c.case_sensitive ? Mode::accents_stripped : Mode::folded;
+  return c.case_sensitive ? Mode::raw : Mode::lower;
+}
+
+std::string prepare(Mode mode, std::string_view text) {
+  switch (mode) {
+    case Mode::folded:
+      return fold_text(text);
+    case Mode::accents_stripped:
+      return strip_accents(text);
+    case Mode::lower:
+      return to_lower(text);
+    case Mode::raw:
+      return std::string(text);
+  }
+  return std::string(text);
+}
+
 std::string normalise(const Condition& c, std::string_view text) {
-  if (!c.accent_sensitive) return c.case_sensitive ? collapse_spaces(strip_accents(text)) : fold_text(text);
-  return c.case_sensitive ? std::string(text) : to_lower(text);
+  Mode m = mode_of(c);
+  // Spacing is folded for contains/equals whatever the mode, as admins cannot see it.
+  return m == Mode::folded ? fold_text(text) : collapse_spaces(prepare(m, text));
 }
 
 // The texts a field offers in a mail; a test matches when any of them does.
-std::vector<std::string> field_values(const std::string& field, const MessageView& v) {
+std::vector<std::string> raw_field_values(const std::string& field, const MessageView& v) {
   std::vector<std::string> out;
   const mail::Message& m = *v.message;
   auto addresses = [&](const std::vector<mail::Address>& list) {
@@ -87,11 +114,27 @@ std::vector<std::string> field_values(const std::string& field, const MessageVie
   return out;
 }
 
-bool test(const Condition& c, const MessageView& v) {
-  for (const auto& raw : field_values(c.field, v)) {
-    std::string text = c.op == Condition::Op::regex
-                           ? (c.accent_sensitive ? raw : strip_accents(raw))
-                           : normalise(c, raw);
+// One evaluation's prepared field texts: the body is folded once, not once per rule.
+class FieldCache {
+ public:
+  explicit FieldCache(const MessageView& v) : view_(v) {}
+  const std::vector<std::string>& get(const Condition& c) {
+    bool regex = c.op == Condition::Op::regex;
+    auto key = std::make_tuple(c.field, static_cast<int>(mode_of(c)), regex);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return it->second;
+    std::vector<std::string> values = raw_field_values(c.field, view_);
+    for (auto& v : values) v = regex ? prepare(mode_of(c), v) : normalise(c, v);
+    return cache_.emplace(std::move(key), std::move(values)).first->second;
+  }
+
+ private:
+  const MessageView& view_;
+  std::map<std::tuple<std::string, int, bool>, std::vector<std::string>> cache_;
+};
+
+bool test(const Condition& c, FieldCache& fields) {
+  for (const auto& text : fields.get(c)) {
     for (size_t i = 0; i < c.values.size(); ++i) {
       switch (c.op) {
         case Condition::Op::contains:
@@ -101,7 +144,7 @@ bool test(const Condition& c, const MessageView& v) {
           if (text == c.values[i]) return true;
           break;
         case Condition::Op::regex:
-          if (std::regex_search(text, c.regexes[i])) return true;
+          if (re2::RE2::PartialMatch(text, *c.regexes[i])) return true;
           break;
       }
     }
@@ -110,9 +153,9 @@ bool test(const Condition& c, const MessageView& v) {
 }
 
 // Evaluates `c`, writing one trace line per condition evaluated, parents before their children.
-bool eval(const Condition& c, const MessageView& v, std::vector<std::string>& trace, int depth) {
-  const size_t slot = trace.size();
-  trace.emplace_back();  // this condition's line, filled once its result is known
+bool eval(const Condition& c, FieldCache& v, std::vector<std::string>* trace, int depth) {
+  const size_t slot = trace ? trace->size() : 0;
+  if (trace) trace->emplace_back();  // this condition's line, filled once its result is known
   bool result = false;
   switch (c.type) {
     case Condition::Type::always:
@@ -142,7 +185,7 @@ bool eval(const Condition& c, const MessageView& v, std::vector<std::string>& tr
       result = !eval(*c.children.front(), v, trace, depth + 1);
       break;
   }
-  trace[slot] = std::string(static_cast<size_t>(2 * depth), ' ') + c.text + ": " + (result ? "yes" : "no");
+  if (trace) (*trace)[slot] = std::string(static_cast<size_t>(2 * depth), ' ') + c.text + ": " + (result ? "yes" : "no");
   return result;
 }
 
@@ -252,13 +295,15 @@ class Loader {
     for (const auto& [text, node] : raw) {
       shown += (shown.empty() ? "" : ", ") + ("\"" + text + "\"");
       if (c.op == Condition::Op::regex) {
-        try {
-          auto flags = std::regex::ECMAScript;
-          if (!c.case_sensitive) flags |= std::regex::icase;
-          c.regexes.emplace_back(c.accent_sensitive ? text : strip_accents(text), flags);
+        re2::RE2::Options options;
+        options.set_case_sensitive(c.case_sensitive);
+        options.set_log_errors(false);
+        auto re = std::make_shared<re2::RE2>(c.accent_sensitive ? text : strip_accents(text), options);
+        if (re->ok()) {
+          c.regexes.push_back(std::move(re));
           c.values.push_back(text);
-        } catch (const std::regex_error& e) {
-          doc_.error(node, "bad regular expression \"" + text + "\": " + e.what());
+        } else {
+          doc_.error(node, "bad regular expression \"" + text + "\": " + re->error());
         }
       } else {
         c.values.push_back(normalise(c, text));
@@ -403,21 +448,24 @@ Result<RuleSet> RuleSet::load(const std::string& path, const directory::Director
   return set;
 }
 
-Evaluation RuleSet::evaluate(const MessageView& m) const {
+Evaluation RuleSet::evaluate(const MessageView& m, bool trace) const {
   Evaluation ev;
+  FieldCache fields(m);
   for (size_t i = 0; i < rules_.size(); ++i) {
     const Rule& r = rules_[i];
     std::vector<std::string> lines;
-    bool matched = r.when && eval(*r.when, m, lines, 1);
-    ev.trace.push_back("rule #" + std::to_string(i + 1) + " \"" + r.name + "\" (" + r.place +
-                       "): " + (matched ? "matched" : "no match"));
-    ev.trace.insert(ev.trace.end(), lines.begin(), lines.end());
+    bool matched = r.when && eval(*r.when, fields, trace ? &lines : nullptr, 1);
+    if (trace) {
+      ev.trace.push_back("rule #" + std::to_string(i + 1) + " \"" + r.name + "\" (" + r.place +
+                         "): " + (matched ? "matched" : "no match"));
+      ev.trace.insert(ev.trace.end(), lines.begin(), lines.end());
+    }
     if (!matched) continue;
     merge(ev.action, r.then);
     ev.matched.push_back(r.name);
     if (!r.continue_matching) break;
   }
-  if (ev.matched.empty()) ev.trace.push_back("no rule matched: the mailbox's department applies");
+  if (ev.matched.empty() && trace) ev.trace.push_back("no rule matched: the mailbox's department applies");
   return ev;
 }
 

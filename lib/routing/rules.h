@@ -19,14 +19,14 @@
 // Fields: mailbox, from, from_domain, to, cc, recipients (to and cc), subject, body,
 // attachment_name, attachment_type, header:<Name>. Operators: contains, equals, regex, in (a list
 // for equals). Matching ignores case and accents unless `case_sensitive: true` or
-// `accent_sensitive: true` is given next to the operator. Combinators: all, any, not.
+// `accent_sensitive: true` is given next to the operator. Regular expressions are RE2's syntax
+// (no backreferences or look-around; linear time whatever the mail). Combinators: all, any, not.
 // First match wins (OpenSMTPD's ruleset_match), unless a rule says `continue: true`; what a later
 // rule sets overrides only what it sets. Loading reports every problem as file:line:column.
 #pragma once
 
 #include <memory>
 #include <optional>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -88,7 +88,8 @@ class RuleSet {
                                const std::set<std::string>& templates);
 
   const std::vector<Rule>& rules() const { return rules_; }
-  Evaluation evaluate(const MessageView& m) const;
+  // `trace`: also describe every test (for `rules test`); the daemon routes without it.
+  Evaluation evaluate(const MessageView& m, bool trace = true) const;
 
  private:
   std::vector<Rule> rules_;

@@ -2,6 +2,8 @@
 // places, and the shipped rules on realistic mail.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "directory/directory.h"
 #include "helpers.h"
 #include "mail/parse.h"
