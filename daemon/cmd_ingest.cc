@@ -58,6 +58,10 @@ class Importer {
       else spdlog::warn("mailbox \"{}\" is not in the configuration: its mail gets no default department", opt.mailbox);
     }
     options_.dry_run = opt.dry_run;
+    options_.mailbox = opt.mailbox;
+    if (ctx.rules) options_.rules = &*ctx.rules;
+    if (ctx.directory) options_.directory = &*ctx.directory;
+    options_.region = ctx.region;
     options_.threading.reference_prefix = ctx.config.reference_prefix;
   }
 
@@ -117,6 +121,9 @@ class Importer {
       j["linked_to"] = o.linked_to ? nlohmann::ordered_json(*o.linked_to) : nlohmann::ordered_json(nullptr);
       j["relance"] = o.relance;
       j["reopened"] = o.reopened;
+      j["department"] = o.department ? nlohmann::ordered_json(*o.department) : nlohmann::ordered_json(nullptr);
+      j["agent"] = o.agent ? nlohmann::ordered_json(*o.agent) : nlohmann::ordered_json(nullptr);
+      j["rules"] = o.rules;
       j["problems"] = o.problems;
       j["dry_run"] = opt_.dry_run;
       print_json(j, false);

@@ -46,14 +46,14 @@ Command add_list(CLI::App& app) {
       print_json(arr);
       return 0;
     }
-    std::cout << pad("REFERENCE", 12) << pad("STATUS", 8) << pad("RECEIVED", 17) << pad("DEPARTMENT", 14)
+    std::cout << pad("REFERENCE", 12) << pad("STATUS", 8) << pad("RECEIVED", 17) << pad("DEPARTMENT", 14) << pad("AGENT", 10)
               << pad("REQUESTER", 30) << "SUBJECT\n";
     for (const auto& r : *rs) {
       std::string who = r.requester.address.empty() ? "(no sender)" : r.requester.address;
       std::string subject = r.subject.empty() ? "(sans objet)" : r.subject;
       if (r.problem_messages > 0) subject += "  [!]";
       std::cout << pad(r.reference, 12) << pad(r.status, 8) << pad(local_time(r.received_at), 17)
-                << pad(r.department.value_or("-"), 14) << pad(who, 30) << subject << "\n";
+                << pad(r.department.value_or("-"), 14) << pad(r.agent.value_or("-"), 10) << pad(who, 30) << subject << "\n";
     }
     return 0;
   };

@@ -46,6 +46,9 @@ Command add_show(CLI::App& app) {
               << r.requester.address << ">\n"
               << "Department: " << r.department.value_or("-") << "\n"
               << "Agent:      " << r.agent.value_or("-") << "\n";
+    if (r.silence != "none" && r.deemed_decision_on)
+      std::cout << "Silence:    " << (r.silence == "acceptance" ? "acceptance" : "rejection") << " after "
+                << r.delay.value_or("?") << ", on " << *r.deemed_decision_on << "\n";
     if (r.relances > 0) std::cout << "Relances:   " << r.relances << "\n";
     if (r.linked_to) std::cout << "Linked to:  " << *r.linked_to << "\n";
     if (r.merged_into) std::cout << "Merged into: " << *r.merged_into << "\n";

@@ -10,6 +10,8 @@
 #include <string>
 
 #include "config/config.h"
+#include "directory/directory.h"
+#include "routing/rules.h"
 #include "store/store.h"
 
 namespace guichet::cli {
@@ -26,6 +28,10 @@ enum class Needs { nothing, config, store_read, store_write };
 struct Context {
   config::Config config;
   std::optional<store::Store> store;
+  // Loaded when the configuration names them (commands that need a store).
+  std::optional<directory::Directory> directory;
+  std::optional<routing::RuleSet> rules;
+  calendar::Region region = calendar::Region::metropole;
 };
 
 struct Command {

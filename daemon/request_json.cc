@@ -38,6 +38,11 @@ nlohmann::ordered_json request_summary_json(const store::RequestInfo& r) {
   j["relances"] = r.relances;
   j["linked_to"] = opt(r.linked_to);
   j["merged_into"] = opt(r.merged_into);
+  j["priority"] = r.priority;
+  j["tags"] = nlohmann::ordered_json::parse(r.tags_json);
+  j["silence"] = r.silence;
+  j["delay"] = opt(r.delay);
+  j["deemed_decision_on"] = opt(r.deemed_decision_on);
   return j;
 }
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <set>
 
+#include "calendar/calendar.h"
 #include "config/yaml_doc.h"
 #include "util/strings.h"
 
@@ -100,8 +101,8 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
   const YAML::Node& root = doc.root();
   if (root.IsNull()) return c;  // an empty file: all defaults
   if (!doc.expect_map(root, "the configuration")) return doc.result().error();
-  doc.check_keys(root, {"commune", "database", "reference_prefix", "timezone", "directory", "rules", "templates",
-                        "mailboxes", "smtp"});
+  doc.check_keys(root, {"commune", "database", "reference_prefix", "timezone", "calendar", "directory", "rules",
+                        "templates", "mailboxes", "smtp"});
   if (auto v = doc.string(root, "commune")) c.commune = *v;
   if (auto v = doc.string(root, "database")) c.database = resolve(base_dir, *v);
   if (auto v = doc.string(root, "reference_prefix")) c.reference_prefix = *v;
@@ -109,6 +110,10 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
     c.timezone = *v;
     if (!fs::exists(fs::path("/usr/share/zoneinfo") / c.timezone))
       doc.error(root["timezone"], "unknown time zone \"" + c.timezone + "\" (see /usr/share/zoneinfo)");
+  }
+  if (auto v = doc.string(root, "calendar")) {
+    c.calendar = *v;
+    if (!calendar::parse_region(*v)) doc.error(root["calendar"], "calendar must be metropole or alsace-moselle");
   }
   if (auto v = doc.string(root, "directory")) c.directory = resolve(base_dir, *v);
   if (auto v = doc.string(root, "rules")) c.rules = resolve(base_dir, *v);
@@ -130,6 +135,7 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
   if (const YAML::Node smtp = root["smtp"]; smtp.IsDefined() && !smtp.IsNull()) {
     if (doc.expect_map(smtp, "smtp")) c.smtp = read_smtp(doc, smtp, base_dir);
   }
+  if (!c.rules.empty() && c.directory.empty()) doc.error(root["rules"], "rules need a directory (the \"directory\" key)");
   if (auto r = doc.result(); !r) return r.error();
   return c;
 }

@@ -43,6 +43,7 @@ struct Config {
   std::string database = "/var/lib/guichet/guichet.db";
   std::string reference_prefix = "R\xC3\xA9" "f.";  // the subject tag: [Réf. 2026-000042]
   std::string timezone = "Europe/Paris";             // the commune's: dates of receipt, reference years
+  std::string calendar = "metropole";  // public holidays: metropole | alsace-moselle
   std::string directory;              // departments and agents (directory.yaml)
   std::string rules;                  // a file, or a folder of *.yaml read in name order
   std::string templates;              // folder of *.mustache

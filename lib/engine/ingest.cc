@@ -4,6 +4,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "calendar/calendar.h"
 #include "mail/date.h"
 #include "threading/keys.h"
 #include "util/sha256.h"
@@ -196,6 +197,40 @@ const char* kind_name(Decision::Kind k) {
   return "unknown";
 }
 
+Result<std::optional<std::string>> choose_agent(store::Store& store, const directory::Directory& dir,
+                                                const std::optional<std::string>& rule_agent,
+                                                const std::string& department, calendar::Date on) {
+  auto id_of = [](const directory::Agent* a) { return a ? std::optional<std::string>(a->id) : std::nullopt; };
+  if (rule_agent && *rule_agent != "round-robin" && *rule_agent != "least-loaded")
+    return id_of(dir.assignee(*rule_agent, department, on));
+  std::vector<const directory::Agent*> available;
+  for (const auto* a : dir.members(department)) {
+    if (!dir.is_absent(*a, on)) available.push_back(a);
+  }
+  if (!rule_agent || available.empty()) return id_of(dir.assignee("", department, on));
+  if (*rule_agent == "round-robin") {
+    auto last = store.last_assigned(department);
+    if (!last) return last.error();
+    size_t next = 0;
+    for (size_t i = 0; i < available.size(); ++i) {
+      if (*last && available[i]->id == **last) next = i + 1;
+    }
+    return std::optional<std::string>(available[next % available.size()]->id);
+  }
+  auto load = store.open_load(department);
+  if (!load) return load.error();
+  const directory::Agent* best = nullptr;
+  int best_load = 0;
+  for (const auto* a : available) {
+    int l = load->count(a->id) ? load->at(a->id) : 0;
+    if (!best || l < best_load) {
+      best = a;
+      best_load = l;
+    }
+  }
+  return id_of(best);
+}
+
 namespace {
 int local_year(std::int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
@@ -205,6 +240,34 @@ int local_year(std::int64_t t) {
 }
 
 std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+}  // namespace
+
+namespace {
+// Applies the routing rules to a new request: department, agent, priority, tags, procedure.
+Result<void> route(store::Store& store, const mail::Message& m, const IngestOptions& options, std::int64_t arrived,
+                   store::NewRequest& req) {
+  routing::Evaluation ev = options.rules->evaluate(routing::MessageView{options.mailbox, &m}, false);
+  store::Routing& ro = req.routing;
+  ro.rules = ev.matched;
+  if (ev.action.department) req.department = ev.action.department;
+  if (ev.action.priority) ro.priority = *ev.action.priority;
+  ro.tags = ev.action.tags;
+  const calendar::Date received = calendar::local_date(arrived);
+  if (ev.action.kind) {
+    ro.silence = routing::silence_name(ev.action.kind->silence);
+    if (ev.action.kind->delay && ev.action.kind->silence != routing::Silence::none) {
+      ro.delay = ev.action.kind->delay->text();
+      ro.deemed_decision_on =
+          calendar::deemed_decision_date(received, *ev.action.kind->delay, options.region).iso();
+    }
+  }
+  if (req.department && options.directory) {
+    auto agent = choose_agent(store, *options.directory, ev.action.agent, *req.department, received);
+    if (!agent) return agent.error();
+    ro.agent = *agent;
+  }
+  return {};
+}
 }  // namespace
 
 Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::Source& where,
@@ -260,6 +323,13 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
     req.received_at = arrived;
     req.year = local_year(arrived);
     if (d.linked_to) req.linked_to = d.linked_to->id;
+    if (options.rules) {
+      auto r = route(store, m, options, arrived, req);
+      if (!r) return r.error();
+    }
+    out.department = req.department;
+    out.agent = req.routing.agent;
+    out.rules = req.routing.rules;
     auto created = store.create_request(req, now);
     if (!created) return created.error();
     request_id = created->first;
@@ -287,7 +357,9 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
   nlohmann::json detail{{"mailbox", source.mailbox}, {"matched_by", d.matched_by}};
   const char* kind = "created";
   if (d.kind == Decision::Kind::new_request) {
-    detail["department"] = options.department ? *options.department : "";
+    detail["department"] = out.department ? *out.department : "";
+    detail["agent"] = out.agent ? *out.agent : "";
+    detail["rules"] = out.rules;
     if (d.linked_to) detail["linked_to"] = d.linked_to->reference;
   } else {
     kind = d.relance ? "relance" : "message_added";

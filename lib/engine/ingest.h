@@ -28,7 +28,9 @@
 #include <vector>
 
 #include "mail/message.h"
+#include "directory/directory.h"
 #include "mail/parse.h"
+#include "routing/rules.h"
 #include "store/store.h"
 #include "util/clock.h"
 
@@ -85,7 +87,12 @@ Result<Lookups> look_up(store::Store& store, const mail::Message& m, const std::
 std::int64_t received_at(const mail::Message& m, std::int64_t now);
 
 struct IngestOptions {
+  std::string mailbox;                    // the configured mailbox the mail came from, for rules
   std::optional<std::string> department;  // the mailbox's default department
+  // Routing (optional): rules decide department, agent and procedure of each new request.
+  const routing::RuleSet* rules = nullptr;
+  const directory::Directory* directory = nullptr;
+  calendar::Region region = calendar::Region::metropole;
   mail::ParseLimits limits;
   ThreadingPolicy threading;
   bool dry_run = false;  // decide, but write nothing
@@ -94,6 +101,8 @@ struct IngestOptions {
 struct Outcome {
   Decision::Kind kind = Decision::Kind::new_request;
   std::string reference;
+  std::optional<std::string> department, agent;  // of a new request
+  std::vector<std::string> rules;                // the routing rules that matched
   std::string message_id;
   std::string subject;
   mail::Address from;
@@ -105,6 +114,13 @@ struct Outcome {
 };
 
 const char* kind_name(Decision::Kind k);
+
+// Who takes a new request of `department`: the rule's agent (or its backup or the head when
+// absent), the next available member after the last one assigned (round-robin), the available
+// member with the fewest open requests (least-loaded), else the head.
+Result<std::optional<std::string>> choose_agent(store::Store& store, const directory::Directory& dir,
+                                                const std::optional<std::string>& rule_agent,
+                                                const std::string& department, calendar::Date on);
 
 // Parses, decides and applies one mail. Must run inside a store transaction (unless dry_run).
 Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::Source& source,

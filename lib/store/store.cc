@@ -198,6 +198,31 @@ Result<bool> Store::is_participant(std::int64_t request_id, const std::string& a
   return *row;
 }
 
+Result<std::optional<std::string>> Store::last_assigned(const std::string& department) {
+  auto st = impl_->stmt(
+      "SELECT agent FROM requests WHERE department = ?1 AND agent IS NOT NULL ORDER BY id DESC LIMIT 1");
+  if (!st) return st.error();
+  (*st)->bind(1, department);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>{};
+  std::string agent = (*st)->text(0);
+  (*st)->reset();
+  return std::optional<std::string>(agent);
+}
+
+Result<std::map<std::string, int>> Store::open_load(const std::string& department) {
+  auto st = impl_->stmt(
+      "SELECT agent, count(*) FROM requests WHERE department = ?1 AND agent IS NOT NULL AND status <> 'closed' "
+      "AND merged_into IS NULL GROUP BY agent");
+  if (!st) return st.error();
+  (*st)->bind(1, department);
+  std::map<std::string, int> load;
+  auto e = (*st)->each([&](const Statement& s) { load[s.text(0)] = static_cast<int>(s.int64(1)); });
+  if (!e) return e.error();
+  return load;
+}
+
 Result<void> Store::add_thread_ids(std::int64_t request_id, const std::string& own,
                                    const std::vector<std::string>& referenced) {
   if (!own.empty()) {
@@ -341,10 +366,14 @@ Result<std::pair<std::int64_t, std::string>> Store::create_request(const NewRequ
 
   auto ins = impl_->stmt(
       "INSERT INTO requests (reference, subject, requester_name, requester_address, department, received_at, "
-      "created_at, updated_at, linked_to, last_message_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?6)");
+      "created_at, updated_at, linked_to, last_message_at, agent, priority, tags, silence, delay, deemed_decision_on, "
+      "rules) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?6, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
   if (!ins) return ins.error();
   (*ins)->bind(1, *ref).bind(2, r.subject).bind(3, r.requester.name).bind(4, r.requester.address);
   (*ins)->bind(5, r.department).bind(6, r.received_at).bind(7, now).bind(8, r.linked_to);
+  const Routing& ro = r.routing;
+  (*ins)->bind(9, ro.agent).bind(10, ro.priority).bind(11, nlohmann::json(ro.tags).dump()).bind(12, ro.silence);
+  (*ins)->bind(13, ro.delay).bind(14, ro.deemed_decision_on).bind(15, nlohmann::json(ro.rules).dump());
   if (auto res = (*ins)->run(); !res) return res.error();
   return std::make_pair(impl_->db.last_insert_id(), *ref);
 }
@@ -440,7 +469,8 @@ constexpr const char* kSelectRequest =
     "r.received_at, (SELECT json_group_array(coalesce(message_id, '')) FROM (SELECT message_id FROM messages "
     "WHERE request_id = r.id ORDER BY id)), (SELECT count(*) FROM messages WHERE request_id = r.id AND problems "
     "<> '[]'), (SELECT reference FROM requests WHERE id = r.linked_to), "
-    "(SELECT reference FROM requests WHERE id = r.merged_into), r.relances FROM requests r ";
+    "(SELECT reference FROM requests WHERE id = r.merged_into), r.relances, r.priority, r.tags, r.silence, r.delay, "
+    "r.deemed_decision_on FROM requests r ";
 
 RequestInfo read_request(const Statement& s) {
   RequestInfo r;
@@ -457,6 +487,11 @@ RequestInfo read_request(const Statement& s) {
   r.linked_to = s.opt_text(11);
   r.merged_into = s.opt_text(12);
   r.relances = static_cast<int>(s.int64(13));
+  r.priority = s.text(14);
+  r.tags_json = s.text(15);
+  r.silence = s.text(16);
+  r.delay = s.opt_text(17);
+  r.deemed_decision_on = s.opt_text(18);
   return r;
 }
 }  // namespace

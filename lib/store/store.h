@@ -33,10 +33,22 @@ struct RequestState {
   std::int64_t last_message_at = 0;
 };
 
+// What routing decided for a new request.
+struct Routing {
+  std::optional<std::string> agent;
+  std::string priority = "normal";
+  std::vector<std::string> tags;
+  std::string silence = "none";
+  std::optional<std::string> delay;               // "2 mois"
+  std::optional<std::string> deemed_decision_on;  // YYYY-MM-DD
+  std::vector<std::string> rules;                 // names of the rules that matched
+};
+
 struct NewRequest {
   std::string subject;
   mail::Address requester;
   std::optional<std::string> department;
+  Routing routing;
   std::int64_t received_at = 0;
   int year = 0;  // of receipt, local time: picks the reference sequence
   std::optional<std::int64_t> linked_to;
@@ -106,6 +118,10 @@ struct RequestInfo {
   std::int64_t received_at = 0;
   std::optional<std::string> linked_to, merged_into;  // references
   int relances = 0;
+  std::string priority = "normal";
+  std::string tags_json = "[]";
+  std::string silence = "none";
+  std::optional<std::string> delay, deemed_decision_on;
   std::vector<std::string> message_ids;  // Message-IDs, in order of arrival (empty when absent)
   int problem_messages = 0;              // messages that carry decoding problems
   // Filled by request() only:
@@ -146,6 +162,10 @@ class Store {
   // A message from `sender` with the same subject and body received since `since`.
   Result<std::optional<ExistingMessage>> find_resent(const MessageKeys& keys, std::int64_t since);
   Result<bool> is_participant(std::int64_t request_id, const std::string& address);
+  // Assignment look-ups: the agent of the department's latest request, and each agent's number
+  // of requests not closed.
+  Result<std::optional<std::string>> last_assigned(const std::string& department);
+  Result<std::map<std::string, int>> open_load(const std::string& department);
 
   // Stores the exact bytes (deduplicated by SHA-256) and each attachment's content once.
   Result<std::int64_t> put_raw(std::string_view raw, const mail::Message& parsed);

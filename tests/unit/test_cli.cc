@@ -213,3 +213,23 @@ TEST_CASE("ingest --json says how each message was matched", "[cli][threading]")
   CHECK(o["relance"] == false);
   CHECK(o["linked_to"].is_null());
 }
+
+TEST_CASE("the demo configuration routes each request to its service and agent", "[cli][routing]") {
+  TempDir dir;
+  std::string args = "--config " + q(std::string(GUICHET_SOURCE_DIR) + "/etc/demo/guichet.yaml") + " --db " + q(dir.str("g.db"));
+  auto r = run_guichet("ingest --json --mailbox mairie " + args + " " + q(std::string(GUICHET_SOURCE_DIR) + "/etc/demo/inbox"));
+  REQUIRE(r.status == 0);
+  json all = json::parse(run_guichet("list --json " + args).out);
+  std::map<std::string, std::pair<std::string, std::string>> by_subject;
+  for (const auto& req : all)
+    by_subject[req["subject"]] = {req["department"].get<std::string>(), req["agent"].is_null() ? "" : req["agent"].get<std::string>()};
+  CHECK(by_subject["Déclaration préalable pour une véranda"].first == "urbanisme");
+  CHECK(by_subject["Nid-de-poule dangereux rue des Écoles"] == std::make_pair(std::string("voirie"), std::string("pmartin")));
+  CHECK(by_subject["Bruit du bar après minuit"] == std::make_pair(std::string("police-municipale"), std::string("chef-pm")));
+  CHECK(by_subject["Demande d'acte de naissance"].first == "etat-civil");
+  json voirie = json::parse(run_guichet("show --json " + args + " 2026-000002").out);
+  CHECK(voirie["silence"] == "rejection");
+  CHECK(voirie["delay"] == "2 mois");
+  CHECK(voirie["deemed_decision_on"] == "2027-01-11");  // 9 November 2026 + 2 months, a Monday
+  CHECK(voirie["events"][0]["detail"]["rules"][0] == "Voirie, éclairage et signalisation");
+}

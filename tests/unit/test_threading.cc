@@ -6,6 +6,7 @@
 
 #include "engine/ingest.h"
 #include "helpers.h"
+#include "routing/rules.h"
 #include "threading/keys.h"
 
 using namespace guichet;
@@ -431,4 +432,71 @@ TEST_CASE("split: the message and its replies go to the new request", "[threadin
   CHECK(fresh.messages.size() == 1);
   auto reply = t.ingest(t.mail("From: a@x.fr\nSubject: Re: chien\nMessage-ID: <s3@x.fr>\nIn-Reply-To: <s2@x.fr>"));
   CHECK(reply.reference == created);
+}
+
+TEST_CASE("routing: rules give new requests their department, agent and deemed-decision date", "[routing][ingest]") {
+  Town t;
+  auto dir = directory::Directory::parse(R"(departments:
+  - {id: voirie, name: Voirie, email: v@c.fr, address: CTM, phone: "02", head: chef}
+  - {id: accueil, name: Accueil, email: a@c.fr, address: Mairie, phone: "03", head: chef}
+agents:
+  - {id: a1, first_name: A, last_name: Un, title: T, email: a1@c.fr, departments: [voirie]}
+  - {id: a2, first_name: B, last_name: Deux, title: T, email: a2@c.fr, departments: [voirie], absent_until: 2026-11-10}
+  - {id: a3, first_name: C, last_name: Trois, title: T, email: a3@c.fr, departments: [voirie]}
+  - {id: chef, first_name: D, last_name: Chef, title: T, email: c@c.fr, departments: [accueil]}
+)",
+                                         "directory.yaml");
+  REQUIRE(dir);
+  auto rules = routing::RuleSet::parse(R"(- name: voirie
+  when: { subject: trottoir }
+  then: { department: voirie, agent: round-robin, kind: { silence: rejection, delay: 2 months }, tags: [voirie] }
+- name: accueil
+  when: always
+  then: { department: accueil }
+)",
+                                       "rules.yaml", *dir, {});
+  REQUIRE(rules);
+  auto ingest = [&](const std::string& subject, const std::string& id) {
+    auto tx = t.st.transaction();
+    REQUIRE(tx);
+    engine::IngestOptions opt;
+    opt.mailbox = "mairie";
+    opt.rules = &*rules;
+    opt.directory = &*dir;
+    auto out = engine::ingest(t.st, t.mail("From: r@x.fr\nSubject: " + subject + "\nMessage-ID: <" + id + ">"),
+                              store::Source{"mairie", "test", ""}, opt, t.clock);
+    REQUIRE(out);
+    REQUIRE(tx->commit());
+    return *out;
+  };
+  // 4 November 2026: a2 is absent, round-robin alternates a1 and a3.
+  auto r1 = ingest("Trottoir 1", "r1@x");
+  auto r2 = ingest("Trottoir 2", "r2@x");
+  auto r3 = ingest("Trottoir 3", "r3@x");
+  CHECK(r1.department == std::optional<std::string>("voirie"));
+  CHECK(r1.agent == std::optional<std::string>("a1"));
+  CHECK(r2.agent == std::optional<std::string>("a3"));
+  CHECK(r3.agent == std::optional<std::string>("a1"));
+  CHECK(r1.rules == std::vector<std::string>{"voirie"});
+  auto req = t.request(r1.reference);
+  CHECK(req.department == std::optional<std::string>("voirie"));
+  CHECK(req.agent == std::optional<std::string>("a1"));
+  CHECK(req.silence == "rejection");
+  CHECK(req.delay == std::optional<std::string>("2 mois"));
+  CHECK(req.deemed_decision_on == std::optional<std::string>("2027-01-04"));  // 4 January 2027, a Monday
+  CHECK(req.tags_json == "[\"voirie\"]");
+  // No agent in the rule: the department's head.
+  auto other = ingest("Horaires", "h1@x");
+  CHECK(other.department == std::optional<std::string>("accueil"));
+  CHECK(other.agent == std::optional<std::string>("chef"));
+  CHECK(t.request(other.reference).silence == "none");
+
+  // Assignment strategies directly, on 12 November (a2 is back).
+  calendar::Date on{2026, 11, 12};
+  auto least = engine::choose_agent(t.st, *dir, std::string("least-loaded"), "voirie", on);
+  REQUIRE(least);
+  CHECK(*least == std::optional<std::string>("a2"));  // no open request yet
+  auto fixed_absent = engine::choose_agent(t.st, *dir, std::string("a2"), "voirie", {2026, 11, 4});
+  REQUIRE(fixed_absent);
+  CHECK(*fixed_absent == std::optional<std::string>("chef"));  // absent, no backup: the head
 }
