@@ -122,16 +122,20 @@ Decision decide(const mail::Message& m, const std::string& hash, const Lookups& 
 
 Result<Lookups> look_up(store::Store& store, const mail::Message& m, const std::string& hash,
                         const store::MessageKeys& keys, const ThreadingPolicy& policy, std::int64_t now) {
+  // Look-ups follow decide()'s order and stop at the first that decides: a reply found through
+  // References needs no subject, Thread-Index or relance queries. decide() reads nothing past it.
   Lookups found;
   if (!m.message_id.empty()) {
     auto r = store.find_by_message_id(m.message_id);
     if (!r) return r.error();
     found.by_message_id = std::move(*r);
+    if (found.by_message_id && found.by_message_id->content_hash == hash) return found;  // rule 1
   }
-  if (!found.by_message_id || found.by_message_id->content_hash != hash) {
+  {
     auto r = store.find_by_content_hash(hash);
     if (!r) return r.error();
     found.by_content_hash = std::move(*r);
+    if (found.by_content_hash && (m.message_id.empty() || found.by_message_id)) return found;  // rule 2
   }
   // In-Reply-To is the parent; then References from the newest (last) to the root.
   std::vector<std::string> parents = m.in_reply_to;
@@ -142,33 +146,41 @@ Result<Lookups> look_up(store::Store& store, const mail::Message& m, const std::
     if (!r) return r.error();
     if (*r) {
       found.by_reference = std::make_pair(id, (*r)->first);
-      break;
+      return found;  // rule 3
     }
   }
-  if (!m.message_id.empty()) {
+  if (!m.message_id.empty() && !found.by_message_id) {
     auto r = store.find_thread_id(m.message_id);
     if (!r) return r.error();
-    if (*r && (*r)->second) found.by_placeholder = (*r)->first;
+    if (*r && (*r)->second) {
+      found.by_placeholder = (*r)->first;
+      return found;  // rule 3, arrived after its reply
+    }
   }
   if (!keys.thread_key.empty()) {
     auto r = store.find_by_thread_key(keys.thread_key);
     if (!r) return r.error();
     found.by_thread_index = std::move(*r);
+    if (found.by_thread_index) return found;  // rule 4
   }
   if (auto ref = threading::subject_reference(m.subject, policy.reference_prefix)) {
     auto r = store.find_request(*ref);
     if (!r) return r.error();
     found.by_subject_reference = std::move(*r);
-    if (found.by_subject_reference && !keys.sender.empty()) {
-      auto p = store.is_participant(found.by_subject_reference->id, keys.sender);
-      if (!p) return p.error();
-      found.sender_participates = *p;
+    if (found.by_subject_reference) {
+      if (!keys.sender.empty()) {
+        auto p = store.is_participant(found.by_subject_reference->id, keys.sender);
+        if (!p) return p.error();
+        found.sender_participates = *p;
+      }
+      return found;  // rule 5: joins, or a new request linked to it
     }
   }
   if (!keys.sender.empty() && !keys.subject_key.empty()) {
     auto resent = store.find_resent(keys, now - policy.resend_window);
     if (!resent) return resent.error();
     found.resent = std::move(*resent);
+    if (found.resent) return found;  // rule 6
     auto relance = store.find_open_by_subject(keys.sender, keys.subject_key, now - policy.relance_window);
     if (!relance) return relance.error();
     found.relance = std::move(*relance);
