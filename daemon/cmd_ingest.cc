@@ -53,16 +53,10 @@ struct Reported {
 class Importer {
  public:
   Importer(Context& ctx, const Options& opt) : ctx_(ctx), opt_(opt) {
-    if (!opt.mailbox.empty()) {
-      if (const auto* mb = ctx.config.mailbox(opt.mailbox)) options_.department = mb->department;
-      else spdlog::warn("mailbox \"{}\" is not in the configuration: its mail gets no default department", opt.mailbox);
-    }
+    options_ = engine::ingest_options(*ctx.setup, opt.mailbox);
+    if (!opt.mailbox.empty() && !ctx.config.mailbox(opt.mailbox))
+      spdlog::warn("mailbox \"{}\" is not in the configuration: its mail gets no default department", opt.mailbox);
     options_.dry_run = opt.dry_run;
-    options_.mailbox = opt.mailbox;
-    if (ctx.rules) options_.rules = &*ctx.rules;
-    if (ctx.directory) options_.directory = &*ctx.directory;
-    options_.region = ctx.region;
-    options_.threading.reference_prefix = ctx.config.reference_prefix;
   }
 
   Result<void> add(transport::RawMail&& mail, const std::string& kind) {

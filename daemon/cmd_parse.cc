@@ -34,17 +34,9 @@ Command add_parse(CLI::App& app) {
   c.app->add_flag("--json", opt->json, "print JSON (docs/json.md)");
   c.needs = Needs::nothing;
   c.run = [opt](Context&) -> int {
-    std::string raw;
-    if (opt->path == "-") {
-      auto in = transport::read_stdin();
-      if (!in) return report(in.error());
-      raw = std::move(*in);
-    } else {
-      std::ifstream f(opt->path, std::ios::binary);
-      if (!f) return report(Error{Errc::no_input, opt->path + ": cannot read"});
-      raw.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-    }
-    mail::Message m = mail::parse(raw);
+    auto raw = transport::read_one(opt->path);
+    if (!raw) return report(raw.error());
+    mail::Message m = mail::parse(*raw);
     if (opt->json) {
       print_json(mail::to_json(m));
       return 0;

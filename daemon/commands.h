@@ -10,8 +10,7 @@
 #include <string>
 
 #include "config/config.h"
-#include "directory/directory.h"
-#include "routing/rules.h"
+#include "engine/setup.h"
 #include "store/store.h"
 
 namespace guichet::cli {
@@ -26,12 +25,9 @@ struct GlobalOptions {
 enum class Needs { nothing, config, store_read, store_write };
 
 struct Context {
-  config::Config config;
+  config::Config config;  // setup->config, with the command line's overrides (--db)
+  std::shared_ptr<const engine::Setup> setup;  // configuration, directory, rules, templates
   std::optional<store::Store> store;
-  // Loaded when the configuration names them (commands that need a store).
-  std::optional<directory::Directory> directory;
-  std::optional<routing::RuleSet> rules;
-  calendar::Region region = calendar::Region::metropole;
 };
 
 struct Command {
@@ -46,6 +42,8 @@ Command add_list(CLI::App& app);
 Command add_show(CLI::App& app);
 Command add_merge(CLI::App& app);
 Command add_split(CLI::App& app);
+Command add_rules_check(CLI::App& rules);  // under `guichet rules`
+Command add_rules_test(CLI::App& rules);
 
 // Opens what `needs` asks for. Applies the configured time zone to the process.
 Result<Context> open_context(const GlobalOptions& g, Needs needs);

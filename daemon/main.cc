@@ -24,8 +24,11 @@ int main(int argc, char** argv) try {
   app.add_flag("-v,--verbose", g.verbosity, "more logging (-vv for debug)");
   app.set_version_flag("--version", "guichet 0.1.0");
 
-  std::vector<Command> commands = {add_parse(app), add_ingest(app), add_list(app),
-                                   add_show(app),  add_merge(app),  add_split(app)};
+  CLI::App* rules = app.add_subcommand("rules", "Check the routing setup, or try it on one mail");
+  rules->require_subcommand(1);
+  std::vector<Command> commands = {add_parse(app), add_ingest(app),       add_list(app),
+                                   add_show(app),  add_merge(app),        add_split(app),
+                                   add_rules_check(*rules), add_rules_test(*rules)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

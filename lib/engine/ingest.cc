@@ -6,6 +6,7 @@
 
 #include "calendar/calendar.h"
 #include "mail/date.h"
+#include "templates/letter.h"
 #include "threading/keys.h"
 #include "util/sha256.h"
 #include "util/strings.h"
@@ -254,33 +255,54 @@ int local_year(std::int64_t t) {
 std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 }  // namespace
 
-namespace {
-// Applies the routing rules to a new request: department, agent, priority, tags, procedure.
-Result<void> route(store::Store& store, const mail::Message& m, const IngestOptions& options, std::int64_t arrived,
-                   store::NewRequest& req) {
-  routing::Evaluation ev = options.rules->evaluate(routing::MessageView{options.mailbox, &m}, false);
-  store::Routing& ro = req.routing;
-  ro.rules = ev.matched;
-  if (ev.action.department) req.department = ev.action.department;
-  if (ev.action.priority) ro.priority = *ev.action.priority;
-  ro.tags = ev.action.tags;
+Result<Routed> route(store::Store& store, const mail::Message& m, const IngestOptions& options, std::int64_t arrived,
+                     bool trace) {
+  Routed out;
+  out.department = options.department;  // the mailbox's, unless a rule decides
+  if (options.rules) out.evaluation = options.rules->evaluate(routing::MessageView{options.mailbox, &m}, trace);
+  const routing::Action& action = out.evaluation.action;
+  store::Routing& ro = out.routing;
+  ro.rules = out.evaluation.matched;
+  if (action.department) out.department = action.department;
+  if (action.priority) ro.priority = *action.priority;
+  ro.tags = action.tags;
   const calendar::Date received = calendar::local_date(arrived);
-  if (ev.action.kind) {
-    ro.silence = routing::silence_name(ev.action.kind->silence);
-    if (ev.action.kind->delay && ev.action.kind->silence != routing::Silence::none) {
-      ro.delay = ev.action.kind->delay->text();
-      ro.deemed_decision_on =
-          calendar::deemed_decision_date(received, *ev.action.kind->delay, options.region).iso();
+  if (action.kind) {
+    ro.silence = routing::silence_name(action.kind->silence);
+    if (action.kind->delay && action.kind->silence != routing::Silence::none) {
+      ro.delay = action.kind->delay->text();
+      out.deemed_decision_on = calendar::deemed_decision_date(received, *action.kind->delay, options.region);
+      ro.deemed_decision_on = out.deemed_decision_on->iso();
     }
   }
-  if (req.department && options.directory) {
-    auto agent = choose_agent(store, *options.directory, ev.action.agent, *req.department, received);
+  if (out.department && options.directory) {
+    auto agent = choose_agent(store, *options.directory, action.agent, *out.department, received);
     if (!agent) return agent.error();
     ro.agent = *agent;
   }
-  return {};
+  out.acknowledge = action.acknowledge.value_or(true);
+  out.template_name = templates::acknowledgement_template(action.template_name, ro.silence);
+  return out;
 }
-}  // namespace
+
+templates::Letter letter_for(const Routed& routed, const mail::Message& m, const std::string& reference,
+                             std::int64_t arrived, const IngestOptions& options) {
+  templates::Letter l;
+  l.commune = options.commune;
+  l.reference = reference;
+  l.subject = m.subject;
+  l.received_at = arrived;
+  if (!m.from.empty()) l.resident = m.from.front();
+  if (options.directory) {
+    if (routed.department) l.service = options.directory->department(*routed.department);
+    if (routed.routing.agent) l.agent = options.directory->agent(*routed.routing.agent);
+  }
+  l.silence = routed.routing.silence;
+  l.delay = routed.routing.delay;
+  l.deemed_decision_on = routed.deemed_decision_on;
+  l.mailbox = options.mailbox;
+  return l;
+}
 
 Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::Source& where,
                        const IngestOptions& options, const Clock& clock) {
@@ -331,14 +353,13 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
     store::NewRequest req;
     req.subject = m.subject;
     req.requester = out.from;
-    req.department = options.department;
     req.received_at = arrived;
     req.year = local_year(arrived);
     if (d.linked_to) req.linked_to = d.linked_to->id;
-    if (options.rules) {
-      auto r = route(store, m, options, arrived, req);
-      if (!r) return r.error();
-    }
+    auto routed = route(store, m, options, arrived);
+    if (!routed) return routed.error();
+    req.department = routed->department;
+    req.routing = routed->routing;
     out.department = req.department;
     out.agent = req.routing.agent;
     out.rules = req.routing.rules;

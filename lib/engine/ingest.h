@@ -32,6 +32,7 @@
 #include "mail/parse.h"
 #include "routing/rules.h"
 #include "store/store.h"
+#include "templates/letter.h"
 #include "util/clock.h"
 
 namespace guichet::engine {
@@ -92,6 +93,8 @@ struct IngestOptions {
   // Routing (optional): rules decide department, agent and procedure of each new request.
   const routing::RuleSet* rules = nullptr;
   const directory::Directory* directory = nullptr;
+  const templates::TemplateSet* templates = nullptr;
+  std::string commune;
   calendar::Region region = calendar::Region::metropole;
   mail::ParseLimits limits;
   ThreadingPolicy threading;
@@ -121,6 +124,23 @@ const char* kind_name(Decision::Kind k);
 Result<std::optional<std::string>> choose_agent(store::Store& store, const directory::Directory& dir,
                                                 const std::optional<std::string>& rule_agent,
                                                 const std::string& department, calendar::Date on);
+
+// What routing decides for a new request: department (the rules', else the mailbox's), agent,
+// priority, tags, procedure and its deemed-decision date, and the acknowledgement to send.
+struct Routed {
+  routing::Evaluation evaluation;  // matched rules; a line per test when asked for a trace
+  std::optional<std::string> department;
+  store::Routing routing;
+  std::optional<calendar::Date> deemed_decision_on;
+  std::string template_name;  // of the acknowledgement
+  bool acknowledge = true;
+};
+Result<Routed> route(store::Store& store, const mail::Message& m, const IngestOptions& options, std::int64_t arrived,
+                     bool trace = false);
+
+// The variables of the acknowledgement of a request routed this way.
+templates::Letter letter_for(const Routed& routed, const mail::Message& m, const std::string& reference,
+                             std::int64_t arrived, const IngestOptions& options);
 
 // Parses, decides and applies one mail. Must run inside a store transaction (unless dry_run).
 Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::Source& source,

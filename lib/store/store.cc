@@ -27,6 +27,12 @@ struct Store::Impl {
 };
 
 namespace {
+std::string format_reference(int year, std::int64_t seq) {
+  char ref[32];
+  std::snprintf(ref, sizeof ref, "%04d-%06lld", year, static_cast<long long>(seq));
+  return ref;
+}
+
 Result<std::string> next_reference(Store::Impl& impl, int year) {
   auto counter = impl.stmt(
       "INSERT INTO reference_counters (year, last) VALUES (?1, 1) "
@@ -37,9 +43,7 @@ Result<std::string> next_reference(Store::Impl& impl, int year) {
   if (!row) return row.error();
   std::int64_t seq = (*counter)->int64(0);
   (*counter)->reset();
-  char ref[32];
-  std::snprintf(ref, sizeof ref, "%04d-%06lld", year, static_cast<long long>(seq));
-  return std::string(ref);
+  return format_reference(year, seq);
 }
 }  // namespace
 
@@ -359,6 +363,17 @@ Result<std::string> Store::raw(std::int64_t message_row) {
   return out;
 }
 
+
+Result<std::string> Store::peek_reference(int year) {
+  auto st = impl_->stmt("SELECT last FROM reference_counters WHERE year = ?1");
+  if (!st) return st.error();
+  (*st)->bind(1, static_cast<std::int64_t>(year));
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  std::int64_t last = *row ? (*st)->int64(0) : 0;
+  (*st)->reset();
+  return format_reference(year, last + 1);
+}
 
 Result<std::pair<std::int64_t, std::string>> Store::create_request(const NewRequest& r, std::int64_t now) {
   auto ref = next_reference(*impl_, r.year);

@@ -171,6 +171,8 @@ class Store {
   Result<std::int64_t> put_raw(std::string_view raw, const mail::Message& parsed);
   Result<std::string> raw(std::int64_t message_row);
 
+  // The reference the next request received in `year` will get (read-only: `rules test`).
+  Result<std::string> peek_reference(int year);
   Result<std::pair<std::int64_t, std::string>> create_request(const NewRequest& r, std::int64_t now);
   Result<std::int64_t> add_message(const NewMessage& m, const mail::Message& parsed, std::int64_t now);
   Result<void> add_source(std::int64_t message_row, const Source& s, std::int64_t now);

@@ -137,4 +137,14 @@ Result<std::string> read_stdin() {
   return ss.str();
 }
 
+Result<std::string> read_one(const std::string& path) {
+  if (path == "-") return read_stdin();
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Error{Errc::no_input, path + ": cannot read"};
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  if (f.bad()) return Error{Errc::io, path + ": read error"};
+  return ss.str();
+}
+
 }  // namespace guichet::transport

@@ -29,5 +29,7 @@ Result<void> read_mail_path(const std::string& path, const MailSink& sink);
 Result<void> split_mbox(std::istream& in, const std::string& name, const MailSink& sink);
 
 Result<std::string> read_stdin();
+// One message: a file's bytes, or standard input for "-". Errc::no_input when unreadable.
+Result<std::string> read_one(const std::string& path);
 
 }  // namespace guichet::transport

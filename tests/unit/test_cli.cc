@@ -233,3 +233,70 @@ TEST_CASE("the demo configuration routes each request to its service and agent",
   CHECK(voirie["deemed_decision_on"] == "2027-01-11");  // 9 November 2026 + 2 months, a Monday
   CHECK(voirie["events"][0]["detail"]["rules"][0] == "Voirie, éclairage et signalisation");
 }
+
+namespace {
+std::string example_config() { return q(std::string(GUICHET_SOURCE_DIR) + "/etc/guichet.yaml"); }
+std::string demo_mail(const std::string& name) {
+  return q(std::string(GUICHET_SOURCE_DIR) + "/etc/demo/inbox/new/" + name);
+}
+}  // namespace
+
+TEST_CASE("rules check accepts the example configuration", "[cli][routing]") {
+  auto r = run_guichet("rules check --config " + example_config());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find(": ok") != std::string::npos);
+  CHECK(r.out.find("9 rules") != std::string::npos);
+  CHECK(r.out.find("9 departments") != std::string::npos);
+}
+
+TEST_CASE("rules check refuses broken rules and templates with file:line:column, exit 78", "[cli][routing]") {
+  TempDir dir;
+  guichet::test::write_file(dir.path() / "guichet.yaml",
+                            "directory: " + std::string(GUICHET_SOURCE_DIR) + "/etc/directory.yaml\n"
+                            "rules: rules\ntemplates: templates\n");
+  guichet::test::write_file(dir.path() / "rules/10-voirie.yaml",
+                            "- name: Voirie\n  when: { subject: trottoir }\n  then:\n    department: voirie\n"
+                            "    template: accuse-voirie\n    department: proprete\n");
+  guichet::test::write_file(dir.path() / "templates/accuse-reception.mustache", "Reçu {{recu}}\n");
+  auto r = run_guichet("rules check --config " + q(dir.str("guichet.yaml")));
+  CHECK(r.status == 78);
+  CHECK(r.out.empty());
+  CHECK(r.err.find(dir.str("rules/10-voirie.yaml") + ":6:5: duplicate key \"department\"") != std::string::npos);
+  CHECK(r.err.find(dir.str("rules/10-voirie.yaml") + ":5:15: unknown template \"accuse-voirie\"") != std::string::npos);
+  CHECK(r.err.find(dir.str("templates/accuse-reception.mustache") + ":1:6: unknown variable \"recu\"") !=
+        std::string::npos);
+}
+
+TEST_CASE("rules test shows the rule, the trace and the acknowledgement, and writes nothing", "[cli][routing]") {
+  TempDir dir;
+  guichet::test::write_file(dir.path() / "guichet.yaml",
+                            "commune: Champignac-en-Cambrousse\ndatabase: g.db\ndirectory: " +
+                                std::string(GUICHET_SOURCE_DIR) + "/etc/directory.yaml\nrules: " +
+                                std::string(GUICHET_SOURCE_DIR) + "/rules\n");
+  auto r = run_guichet("rules test --json --config " + q(dir.str("guichet.yaml")) + " " +
+                       demo_mail("1794210000.M2P100.champignac"));
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  json j = json::parse(r.out);
+  CHECK(j["rule"] == "Voirie, éclairage et signalisation");
+  CHECK(j["department"] == "voirie");
+  CHECK(j["agent"] == "pmartin");
+  CHECK(j["kind"]["silence"] == "rejection");
+  CHECK(j["kind"]["deemed_decision_on"] == "2027-01-11");
+  CHECK(j["template"] == "accuse-reception");
+  CHECK(j["reference"] == "2026-000001");
+  REQUIRE(j["trace"].size() > 2);
+  CHECK(j["trace"][0].get<std::string>().find("no match") != std::string::npos);
+  const std::string ack = j["acknowledgement"];
+  CHECK(ack.find("le 9 novembre 2026 à 11 h 00") != std::string::npos);
+  CHECK(ack.find("réputée rejetée le 11 janvier 2027") != std::string::npos);
+  CHECK(ack.find("Paul Martin") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "g.db"));
+
+  // The example configuration works from a checkout, in text too.
+  auto text = run_guichet("rules test --config " + example_config() + " " + demo_mail("1794210000.M2P100.champignac"));
+  REQUIRE(text.status == 0);
+  CHECK(text.out.find("Department:      voirie") != std::string::npos);
+  CHECK(text.out.find("Madame, Monsieur,") != std::string::npos);
+}

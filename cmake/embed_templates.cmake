@@ -1,0 +1,12 @@
+# Writes a C++ file holding every etc/templates/*.mustache, the built-in templates.
+file(GLOB FILES ${TEMPLATE_DIR}/*.mustache)
+list(SORT FILES)
+set(body "// Generated from etc/templates/*.mustache by cmake/embed_templates.cmake. Do not edit.\n#include \"templates/templates.h\"\nnamespace guichet::templates {\nconst std::map<std::string, std::string>& builtin_texts() {\n  static const std::map<std::string, std::string> all = {\n")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} text)
+  string(APPEND body "    {\"${name}\", R\"guichet_tpl(${text})guichet_tpl\"},\n")
+endforeach()
+string(APPEND body "  };\n  return all;\n}\n}  // namespace guichet::templates\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,72 @@
+// Templates: the text of every mail guichet writes (etc/templates/*.mustache, plain-text UTF-8).
+//
+// Mustache (kainjow) with two changes the mail needs:
+// - no HTML escaping: `{{x}}` renders "l'école" as is, not "l&apos;école";
+// - a variable the vocabulary does not know is an error when the template is loaded
+//   (`rules check`), with its line and column, instead of rendering as empty text in a resident's
+//   acknowledgement. The vocabulary is one tree for every template (docs/templates.md).
+//
+// The built-in templates (compiled from etc/templates/) apply when the configuration names no
+// folder; a configured folder overrides them file by file.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <kainjow/mustache.hpp>
+
+#include "util/result.h"
+
+namespace guichet::templates {
+
+using Data = kainjow::mustache::data;
+
+// The names a template may use. Each node lists what may appear inside its section, or after a
+// dot: `{{#agent}}{{first_name}}{{/agent}}` or `{{agent.first_name}}`.
+struct Vocabulary {
+  std::map<std::string, Vocabulary> names;
+};
+const Vocabulary& vocabulary();
+
+// Every template guichet itself renders: they must exist and be valid.
+inline constexpr const char* kAcknowledgement = "accuse-reception";      // full receipt (procedure known)
+inline constexpr const char* kRegistration = "accuse-enregistrement";    // registration receipt
+inline constexpr const char* kAgentNotification = "notification-agent";
+inline constexpr const char* kTransfer = "transfert";
+inline constexpr const char* kReminder = "relance";
+inline constexpr const char* kEscalation = "escalade";
+inline constexpr const char* kDigest = "digest";
+const std::vector<const char*>& required();
+
+// Problems in one template's text: "line:column: message", checked against `vocabulary()`.
+std::vector<std::string> check(const std::string& text);
+
+class TemplateSet {
+ public:
+  // The built-in templates, overridden by `folder`'s *.mustache when `folder` is not empty.
+  // Every problem is reported at once as "file:line:column: message" (Errc::config).
+  static Result<TemplateSet> load(const std::string& folder);
+  static Result<TemplateSet> builtin() { return load(""); }
+
+  bool has(const std::string& name) const { return texts_.count(name) != 0; }
+  std::set<std::string> names() const;
+  // Where a template came from: a file path, or "built-in:<name>".
+  std::string origin(const std::string& name) const;
+
+  // Renders without HTML escaping. Errc::config when `name` is unknown.
+  Result<std::string> render(const std::string& name, const Data& data) const;
+
+ private:
+  struct Entry {
+    std::string text, origin;
+    std::string renderable;  // text without its standalone tag lines
+  };
+  std::map<std::string, Entry> texts_;
+};
+
+// The built-in texts, by name (generated from etc/templates/ at build time).
+const std::map<std::string, std::string>& builtin_texts();
+
+}  // namespace guichet::templates
