@@ -44,6 +44,9 @@ Command add_merge(CLI::App& app);
 Command add_split(CLI::App& app);
 Command add_rules_check(CLI::App& rules);  // under `guichet rules`
 Command add_rules_test(CLI::App& rules);
+Command add_outbox(CLI::App& outbox);  // `guichet outbox` itself lists
+Command add_outbox_retry(CLI::App& outbox);
+Command add_outbox_send(CLI::App& outbox);
 
 // Opens what `needs` asks for. Applies the configured time zone to the process.
 Result<Context> open_context(const GlobalOptions& g, Needs needs);

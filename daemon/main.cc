@@ -26,9 +26,12 @@ int main(int argc, char** argv) try {
 
   CLI::App* rules = app.add_subcommand("rules", "Check the routing setup, or try it on one mail");
   rules->require_subcommand(1);
+  CLI::App* outbox = app.add_subcommand("outbox", "Mail waiting to be sent, and mail that failed");
   std::vector<Command> commands = {add_parse(app), add_ingest(app),       add_list(app),
                                    add_show(app),  add_merge(app),        add_split(app),
-                                   add_rules_check(*rules), add_rules_test(*rules)};
+                                   add_rules_check(*rules), add_rules_test(*rules),
+                                   // `outbox retry` and `outbox send` before `outbox`: the first parsed runs.
+                                   add_outbox_retry(*outbox), add_outbox_send(*outbox), add_outbox(*outbox)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

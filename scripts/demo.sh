@@ -16,11 +16,18 @@ echo
 echo "== guichet ingest: the demo mailbox (etc/demo/inbox)"
 "${guichet[@]}" ingest --mailbox mairie etc/demo/inbox
 echo
+echo "== guichet outbox send: acknowledgements and agents' notices, written to etc/demo/var/outbox"
+"${guichet[@]}" outbox send
+echo
 echo "== guichet list"
 "${guichet[@]}" list
 echo
 first=$("${guichet[@]}" list --json --limit 1 | sed -n 's/.*"reference": "\([0-9-]*\)".*/\1/p' | head -1)
 echo "== guichet show $first"
 "${guichet[@]}" show "$first"
+echo
+ack=$(grep -l "^Auto-Submitted: auto-replied" etc/demo/var/outbox/new/* | head -1)
+echo "== the acknowledgement the resident of $first receives ($ack)"
+build/guichet parse "$ack" | sed -n '1,24p'
 echo
 echo "Database: etc/demo/var/guichet.db. Try: build/guichet --config etc/demo/guichet.yaml list --json"

@@ -10,7 +10,9 @@ packages=(
   catch2 tzdata
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(clang libclang-rt-14-dev)
+  # Real servers for the integration tests, started by the suite on loopback: an SMTP receiver
+  # (aiosmtpd) and Dovecot (IMAP, and LMTP for seeding unseen mail).
+  packages+=(clang libclang-rt-14-dev python3-aiosmtpd dovecot-imapd dovecot-lmtpd)
 fi
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "mail/compose.h"
+
 #include <filesystem>
 #include <set>
 
@@ -49,7 +51,7 @@ void read_secret(YamlDoc& doc, const YAML::Node& node, const std::string& base_d
 Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
   Mailbox m;
   doc.check_keys(n, {"name", "url", "tls", "user", "password_file", "password_env", "department", "after",
-                     "sent_folder", "poll_seconds", "start"});
+                     "sent_folder", "poll_seconds", "start", "address"});
   if (auto v = doc.string(n, "name", true)) m.name = *v;
   if (auto v = doc.string(n, "url", true)) {
     m.url = resolve_url(base_dir, *v);
@@ -61,6 +63,10 @@ Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_
     if (!one_of(m.tls, {"required", "none"})) doc.error(n["tls"], "tls must be \"required\" or \"none\"");
   }
   if (auto v = doc.string(n, "user")) m.user = *v;
+  if (auto v = doc.string(n, "address")) m.address = *v;
+  else if (m.user.find('@') != std::string::npos) m.address = m.user;
+  if (!m.address.empty() && !mail::valid_address(m.address))
+    doc.error(n[n["address"].IsDefined() ? "address" : "user"], "\"" + m.address + "\" is not a mail address");
   read_secret(doc, n, base_dir, m.password_file, m.password_env);
   if (auto v = doc.string(n, "department")) m.department = *v;
   if (auto v = doc.string(n, "after")) {
@@ -80,7 +86,7 @@ Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_
 
 Smtp read_smtp(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
   Smtp s;
-  doc.check_keys(n, {"url", "user", "password_file", "password_env", "tls"});
+  doc.check_keys(n, {"url", "user", "password_file", "password_env", "tls", "timeout_seconds", "retry_hours", "from"});
   if (auto v = doc.string(n, "url", true)) {
     s.url = resolve_url(base_dir, *v);
     if (!istarts_with(*v, "smtp://") && !istarts_with(*v, "smtps://") && !istarts_with(*v, "maildir://"))
@@ -92,6 +98,12 @@ Smtp read_smtp(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
     s.tls = *v;
     if (!one_of(s.tls, {"required", "none"})) doc.error(n["tls"], "tls must be \"required\" or \"none\"");
   }
+  if (auto v = doc.integer(n, "timeout_seconds", 1, 3600)) s.timeout_seconds = static_cast<int>(*v);
+  if (auto v = doc.integer(n, "retry_hours", 0, 24 * 30)) s.retry_hours = static_cast<int>(*v);
+  if (auto v = doc.string(n, "from")) {
+    s.from = *v;
+    if (!mail::valid_address(s.from)) doc.error(n["from"], "\"" + s.from + "\" is not a mail address");
+  }
   return s;
 }
 
@@ -102,7 +114,7 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
   if (root.IsNull()) return c;  // an empty file: all defaults
   if (!doc.expect_map(root, "the configuration")) return doc.result().error();
   doc.check_keys(root, {"commune", "database", "reference_prefix", "timezone", "calendar", "directory", "rules",
-                        "templates", "mailboxes", "smtp"});
+                        "templates", "mailboxes", "smtp", "acknowledgements", "admin"});
   if (auto v = doc.string(root, "commune")) c.commune = *v;
   if (auto v = doc.string(root, "database")) c.database = resolve(base_dir, *v);
   if (auto v = doc.string(root, "reference_prefix")) c.reference_prefix = *v;
@@ -135,12 +147,31 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
   if (const YAML::Node smtp = root["smtp"]; smtp.IsDefined() && !smtp.IsNull()) {
     if (doc.expect_map(smtp, "smtp")) c.smtp = read_smtp(doc, smtp, base_dir);
   }
+  if (const YAML::Node a = root["acknowledgements"]; a.IsDefined() && !a.IsNull() && doc.expect_map(a, "acknowledgements")) {
+    doc.check_keys(a, {"per_day", "per_week"});
+    if (auto v = doc.integer(a, "per_day", 1, 1000)) c.acknowledgements.per_day = static_cast<int>(*v);
+    if (auto v = doc.integer(a, "per_week", 1, 10000)) c.acknowledgements.per_week = static_cast<int>(*v);
+  }
+  if (auto v = doc.string(root, "admin")) {
+    c.admin = *v;
+    if (!mail::valid_address(c.admin)) doc.error(root["admin"], "\"" + c.admin + "\" is not a mail address");
+  }
   if (!c.rules.empty() && c.directory.empty()) doc.error(root["rules"], "rules need a directory (the \"directory\" key)");
   if (auto r = doc.result(); !r) return r.error();
   return c;
 }
 
 }  // namespace
+
+std::vector<std::string> Config::own_addresses() const {
+  std::vector<std::string> out;
+  for (const auto& m : mailboxes) {
+    if (!m.address.empty()) out.push_back(to_lower(m.address));
+    if (m.user.find('@') != std::string::npos) out.push_back(to_lower(m.user));
+  }
+  if (smtp && !smtp->from.empty()) out.push_back(to_lower(smtp->from));
+  return out;
+}
 
 Result<Config> parse(const std::string& text, const std::string& name, const std::string& base_dir) {
   auto doc = YamlDoc::parse(text, name);

@@ -27,6 +27,10 @@ struct Mailbox {
   std::string sent_folder;            // agents' answers sent from the shared box
   int poll_seconds = 30;
   std::string start = "now";          // first run: now | all | since:YYYY-MM-DD
+  // The public address residents write to (urbanisme@…): From and Reply-To of what guichet
+  // sends about this mailbox's mail, and the town's own address (never acknowledged).
+  // Default: `user` when it is an address.
+  std::string address;
 };
 
 struct Smtp {
@@ -35,6 +39,15 @@ struct Smtp {
   std::string password_file;
   std::string password_env;
   std::string tls = "required";
+  int timeout_seconds = 60;           // connect and whole-transaction timeout
+  int retry_hours = 72;               // 4xx and network errors are retried this long, then failed
+  std::string from;                   // sender when no mailbox applies (default: the department's email)
+};
+
+// RFC 3834 loop brakes: acknowledgements to one address.
+struct Acknowledgements {
+  int per_day = 3;
+  int per_week = 10;
 };
 
 struct Config {
@@ -49,6 +62,11 @@ struct Config {
   std::string templates;              // folder of *.mustache
   std::vector<Mailbox> mailboxes;
   std::optional<Smtp> smtp;
+  Acknowledgements acknowledgements;
+  std::string admin;                  // address told when a mailbox keeps failing
+
+  // Every address the town receives on (mailboxes' addresses and users): never acknowledged.
+  std::vector<std::string> own_addresses() const;
 
   const Mailbox* mailbox(const std::string& name) const;
 };

@@ -6,6 +6,8 @@
 
 #include "calendar/calendar.h"
 #include "mail/date.h"
+#include "engine/outbox.h"
+#include "store/outbox.h"
 #include "templates/letter.h"
 #include "threading/keys.h"
 #include "util/sha256.h"
@@ -88,6 +90,14 @@ Decision decide(const mail::Message& m, const std::string& hash, const Lookups& 
     d.matched_by = "content-hash";
     return with_notes(std::move(d));
   }
+  if (found.by_bounce) {
+    // News for the file, closed or not; never a reopening or a new request.
+    Decision d;
+    d.kind = Decision::Kind::attach;
+    d.request = found.by_bounce->second;
+    d.matched_by = "dsn:" + found.by_bounce->first;
+    return with_notes(std::move(d));
+  }
   if (found.by_reference) return with_notes(join(found.by_reference->second, "references:" + found.by_reference->first, policy, now));
   if (found.by_placeholder && !reused_id)
     return with_notes(join(*found.by_placeholder, "referenced-by-earlier-mail:" + m.message_id, policy, now));
@@ -137,6 +147,21 @@ Result<Lookups> look_up(store::Store& store, const mail::Message& m, const std::
     if (!r) return r.error();
     found.by_content_hash = std::move(*r);
     if (found.by_content_hash && (m.message_id.empty() || found.by_message_id)) return found;  // rule 2
+  }
+  if (m.bounce) {
+    // A bounce of our own mail is recorded on the request it was about, never a new request.
+    store::Outbox outbox(store.database());
+    for (const auto& id : returned_message_ids(m)) {
+      auto row = outbox.find(id);
+      if (!row) return row.error();
+      if (!*row || (*row)->reference.empty()) continue;
+      auto req = store.find_request((*row)->reference);
+      if (!req) return req.error();
+      if (*req) {
+        found.by_bounce = std::make_pair(id, **req);
+        return found;
+      }
+    }
   }
   // In-Reply-To is the parent; then References from the newest (last) to the root.
   std::vector<std::string> parents = m.in_reply_to;
@@ -347,6 +372,7 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
   auto raw_id = store.put_raw(raw, m);
   if (!raw_id) return raw_id.error();
   std::int64_t request_id = 0;
+  std::optional<Routed> routed_new;
   if (d.kind == Decision::Kind::attach) {
     request_id = d.request->id;
   } else {
@@ -368,6 +394,7 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
     request_id = created->first;
     out.reference = created->second;
     if (auto r = store.add_participant(request_id, req.requester, "requester"); !r) return r.error();
+    routed_new = std::move(*routed);
   }
 
   store::NewMessage nm{request_id, *raw_id, hash, arrived, d.matched_by, keys};
@@ -378,7 +405,7 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
   referenced.insert(referenced.end(), m.references.begin(), m.references.end());
   if (auto r = store.add_thread_ids(request_id, m.message_id, referenced); !r) return r.error();
   if (d.kind == Decision::Kind::attach) {
-    if (!m.from.empty()) {
+    if (!m.from.empty() && !m.bounce) {
       if (auto r = store.add_participant(request_id, m.from.front(), "copy"); !r) return r.error();
     }
     if (auto r = store.touch_request(request_id, arrived, d.relance, d.reopen, now); !r) return r.error();
@@ -400,6 +427,22 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
   if (auto r = store.add_event(request_id, *msg_id, now, "guichet", kind, dump(detail)); !r) return r.error();
   if (d.reopen) {
     if (auto r = store.add_event(request_id, *msg_id, now, "guichet", "reopened", dump(detail)); !r) return r.error();
+  }
+  if (routed_new) {
+    // The acknowledgement and the agent's notice, in this same transaction (design invariant 5).
+    if (auto r = queue_for_new_request(store, m, *routed_new, NewRequestMail{request_id, out.reference, arrived},
+                                       options, now);
+        !r)
+      return r.error();
+  }
+  if (d.kind == Decision::Kind::attach && d.matched_by.rfind("dsn:", 0) == 0) {
+    // "Accusé non délivré": the resident did not get what we sent.
+    store::Outbox outbox(store.database());
+    const std::string ours = d.matched_by.substr(4);
+    auto row = outbox.mark_bounced(ours, m.subject);
+    if (!row) return row.error();
+    nlohmann::json b{{"message_id", ours}, {"kind", *row ? (*row)->kind : ""}, {"to", *row ? (*row)->recipient : ""}};
+    if (auto r = store.add_event(request_id, *msg_id, now, "guichet", "mail_bounced", dump(b)); !r) return r.error();
   }
   return out;
 }

@@ -56,6 +56,8 @@ struct Lookups {
   bool sender_participates = false;  // in by_subject_reference
   std::optional<store::ExistingMessage> resent;
   std::optional<store::RequestState> relance;
+  // A bounce reporting on a mail of ours: its Message-ID and the request it was about.
+  std::optional<std::pair<std::string, store::RequestState>> by_bounce;
 };
 
 struct Decision {
@@ -87,6 +89,16 @@ Result<Lookups> look_up(store::Store& store, const mail::Message& m, const std::
 // else now; never in the future.
 std::int64_t received_at(const mail::Message& m, std::int64_t now);
 
+// What may be sent in answer to a mail, and from where (config: smtp, mailboxes, acknowledgements).
+struct OutgoingPolicy {
+  bool enabled = false;         // an smtp section exists: acknowledgements are queued
+  std::string mailbox_address;  // the public address of the mailbox the mail came in
+  std::string fallback_from;    // smtp.from
+  std::vector<std::string> own_addresses;  // the town's: never acknowledged
+  int per_day = 3, per_week = 10;          // acknowledgements to one address
+  int retry_hours = 72;
+};
+
 struct IngestOptions {
   std::string mailbox;                    // the configured mailbox the mail came from, for rules
   std::optional<std::string> department;  // the mailbox's default department
@@ -98,6 +110,7 @@ struct IngestOptions {
   calendar::Region region = calendar::Region::metropole;
   mail::ParseLimits limits;
   ThreadingPolicy threading;
+  OutgoingPolicy outgoing;
   bool dry_run = false;  // decide, but write nothing
 };
 

@@ -72,6 +72,15 @@ IngestOptions ingest_options(const Setup& s, const std::string& mailbox) {
   o.commune = s.config.commune;
   o.region = s.region;
   o.threading.reference_prefix = s.config.reference_prefix;
+  if (const auto* mb = s.config.mailbox(mailbox)) o.outgoing.mailbox_address = mb->address;
+  if (s.config.smtp) {
+    o.outgoing.enabled = true;
+    o.outgoing.fallback_from = s.config.smtp->from;
+    o.outgoing.retry_hours = s.config.smtp->retry_hours;
+  }
+  o.outgoing.own_addresses = s.config.own_addresses();
+  o.outgoing.per_day = s.config.acknowledgements.per_day;
+  o.outgoing.per_week = s.config.acknowledgements.per_week;
   return o;
 }
 

@@ -1,0 +1,34 @@
+// guichet outbox send: drains the queue once (what is due now) through the configured smtp
+// sender, and says what happened. The daemon does the same continuously.
+#include <iostream>
+
+#include "commands.h"
+#include "engine/outbox.h"
+#include "store/outbox.h"
+#include "util/clock.h"
+
+namespace guichet::cli {
+
+Command add_outbox_send(CLI::App& outbox) {
+  Command c;
+  c.app = outbox.add_subcommand("send", "Send what is due now, once");
+  c.needs = Needs::store_write;
+  c.run = [](Context& ctx) -> int {
+    if (!ctx.config.smtp) return report(Error{Errc::config, "no smtp section in the configuration"});
+    auto sender = transport::make_sender(*ctx.config.smtp);
+    if (!sender) return report(sender.error());
+    SystemClock clock;
+    auto stats = engine::drain(*ctx.store, **sender, clock, 100000);
+    if (!stats) return report(stats.error());
+    store::Outbox box(ctx.store->database());
+    auto queued = box.count("queued");
+    std::cout << stats->sent << " sent, " << stats->retried << " deferred, " << stats->failed << " failed";
+    if (queued) std::cout << "; " << *queued << " waiting";
+    std::cout << "\n";
+    // Deferred mail is not an error of this command: it stays queued. Report it for scripts.
+    return stats->retried > 0 ? static_cast<int>(Errc::temp_fail) : 0;
+  };
+  return c;
+}
+
+}  // namespace guichet::cli

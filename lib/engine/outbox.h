@@ -1,0 +1,56 @@
+// What guichet sends, and when it must not (RFC 3834), and the drainer that sends it.
+//
+// Mail is composed completely and queued in the transaction of the decision that caused it
+// (queue_for_new_request, called by ingest); drain() sends what is due, one mail at a time, and
+// records each outcome: sent; 4xx or a network error: retried with exponential backoff and jitter
+// until the retry horizon, then failed; 5xx: failed at once. A failed resident mail is recorded on
+// its request and reported to the service (the mailbox it was sent from).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/ingest.h"
+#include "mail/message.h"
+#include "store/store.h"
+#include "transport/sender.h"
+#include "util/clock.h"
+
+namespace guichet::engine {
+
+// Why `m` must get no automatic answer, or nullopt when it may: automatic, bounce or list mail,
+// a null sender, machine addresses (mailer-daemon, postmaster, no-reply, ne-pas-répondre…), the
+// town's own addresses (`own`, lower-case), or our own loop marker.
+std::optional<std::string> machine_reason(const mail::Message& m, const std::vector<std::string>& own);
+
+// The Message-IDs a bounce (DSN) reports on: those of the returned message or its headers.
+std::vector<std::string> returned_message_ids(const mail::Message& dsn);
+
+// After a new request was created (same transaction): queues its acknowledgement to the resident
+// (unless the rule says not to, the mail came from a machine, or the per-address limit is
+// reached: then an event records why) and the notification to its agent.
+struct NewRequestMail {
+  std::int64_t request_id = 0;
+  std::string reference;
+  std::int64_t arrived = 0;
+};
+Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, const Routed& routed,
+                                   const NewRequestMail& request, const IngestOptions& options, std::int64_t now);
+
+struct DrainStats {
+  int sent = 0, retried = 0, failed = 0;
+};
+
+struct RetryPolicy {
+  int first_delay = 60;   // seconds; doubles at each attempt
+  int max_delay = 3600;   // between two attempts
+};
+
+// Sends what is due (at most `limit` mails), stopping early when `stop` says so.
+Result<DrainStats> drain(store::Store& store, transport::Sender& sender, const Clock& clock, int limit = 1000,
+                         const std::function<bool()>& stop = {}, const RetryPolicy& retry = {});
+
+}  // namespace guichet::engine

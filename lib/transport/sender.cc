@@ -1,0 +1,165 @@
+#include "transport/sender.h"
+
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "util/strings.h"
+
+namespace guichet::transport {
+
+namespace fs = std::filesystem;
+
+Result<std::string> read_secret(const std::string& file, const std::string& env) {
+  if (!env.empty()) {
+    const char* v = std::getenv(env.c_str());
+    if (!v) return make_error(Errc::config, "environment variable " + env + " is not set");
+    return std::string(v);
+  }
+  if (file.empty()) return std::string();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return make_error(Errc::config, file + ": cannot read the password file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+namespace {
+
+class SmtpSender final : public Sender {
+ public:
+  SmtpSender(config::Smtp cfg, std::string password) : cfg_(std::move(cfg)), password_(std::move(password)) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    handle_ = curl_easy_init();
+  }
+  ~SmtpSender() override {
+    if (handle_) curl_easy_cleanup(handle_);
+  }
+
+  std::string describe() const override { return cfg_.url; }
+
+  SendResult send(const std::string& from, const std::string& to, const std::string& message) override {
+    if (!handle_) return {SendResult::Status::temporary, "curl_easy_init failed"};
+    CURL* h = handle_;
+    // The same handle for every mail: libcurl keeps the connection (and the login) between them.
+    curl_easy_setopt(h, CURLOPT_URL, cfg_.url.c_str());
+    if (cfg_.tls == "required" && istarts_with(cfg_.url, "smtp://"))
+      curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));  // STARTTLS or nothing
+    if (!cfg_.user.empty()) {
+      curl_easy_setopt(h, CURLOPT_USERNAME, cfg_.user.c_str());
+      curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
+    }
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(cfg_.timeout_seconds));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(cfg_.timeout_seconds));
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    const std::string mail_from = "<" + from + ">";
+    curl_easy_setopt(h, CURLOPT_MAIL_FROM, mail_from.c_str());
+    curl_slist* rcpt = curl_slist_append(nullptr, ("<" + to + ">").c_str());
+    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+    Reader reader{message, 0};
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, &Reader::read);
+    curl_easy_setopt(h, CURLOPT_READDATA, &reader);
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
+    // The server's own words only reach us through the debug callback.
+    last_reply_.clear();
+    refusal_.clear();
+    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, &SmtpSender::debug);
+    curl_easy_setopt(h, CURLOPT_DEBUGDATA, this);
+    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+    const CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(rcpt);
+    if (rc == CURLE_OK) return {SendResult::Status::sent, last_reply_};
+    long code = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    std::string detail = curl_easy_strerror(rc);
+    if (!refusal_.empty()) detail += ": " + refusal_;
+    // A refused login or a missing STARTTLS is our configuration, not the recipient: keep the
+    // mail and retry (the log says why) rather than fail it for good.
+    const bool ours = rc == CURLE_LOGIN_DENIED || rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_CONNECT_ERROR;
+    if (code >= 500 && code < 600 && !ours) return {SendResult::Status::permanent, detail};
+    return {SendResult::Status::temporary, detail};
+  }
+
+ private:
+  struct Reader {
+    const std::string& data;
+    size_t pos;
+    static size_t read(char* buf, size_t size, size_t n, void* user) {
+      auto* r = static_cast<Reader*>(user);
+      const size_t len = std::min(size * n, r->data.size() - r->pos);
+      std::memcpy(buf, r->data.data() + r->pos, len);
+      r->pos += len;
+      return len;
+    }
+  };
+
+  static int debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
+    if (type != CURLINFO_HEADER_IN) return 0;
+    auto* self = static_cast<SmtpSender*>(user);
+    std::string line(data, size);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    // The refusal (before curl's QUIT gets its "221 Bye"), else the last word ("250 queued as …").
+    if (line.empty()) return 0;
+    if (line[0] == '4' || line[0] == '5') self->refusal_ = line;
+    self->last_reply_ = line;
+    return 0;
+  }
+
+  config::Smtp cfg_;
+  std::string password_;
+  CURL* handle_ = nullptr;
+  std::string last_reply_, refusal_;
+};
+
+// The demo's "server": each mail becomes a file in a Maildir, as an MDA would deliver it.
+class MaildirSender final : public Sender {
+ public:
+  explicit MaildirSender(std::string dir) : dir_(std::move(dir)) {}
+  std::string describe() const override { return "maildir://" + dir_; }
+
+  SendResult send(const std::string& from, const std::string& to, const std::string& message) override {
+    std::error_code ec;
+    for (const char* sub : {"tmp", "new", "cur"}) fs::create_directories(fs::path(dir_) / sub, ec);
+    if (ec) return {SendResult::Status::temporary, dir_ + ": " + ec.message()};
+    static std::atomic<unsigned> counter{0};
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    const std::string name = std::to_string(std::time(nullptr)) + ".P" + std::to_string(getpid()) + "Q" +
+                             std::to_string(counter++) + "." + host;
+    const fs::path tmp = fs::path(dir_) / "tmp" / name;
+    {
+      std::ofstream out(tmp, std::ios::binary);
+      out << "Return-Path: <" << from << ">\r\nDelivered-To: " << to << "\r\n" << message;
+      out.flush();
+      if (!out) return {SendResult::Status::temporary, tmp.string() + ": write failed"};
+    }
+    fs::rename(tmp, fs::path(dir_) / "new" / name, ec);
+    if (ec) return {SendResult::Status::temporary, ec.message()};
+    return {SendResult::Status::sent, "delivered to " + dir_};
+  }
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Sender>> make_sender(const config::Smtp& smtp) {
+  if (istarts_with(smtp.url, "maildir://"))
+    return std::unique_ptr<Sender>(std::make_unique<MaildirSender>(smtp.url.substr(10)));
+  auto password = read_secret(smtp.password_file, smtp.password_env);
+  if (!password) return password.error();
+  return std::unique_ptr<Sender>(std::make_unique<SmtpSender>(smtp, std::move(*password)));
+}
+
+}  // namespace guichet::transport

@@ -1,0 +1,55 @@
+// Real servers for the integration tests, started on loopback in a temporary directory and
+// killed by PID when the object goes: aiosmtpd (tests/servers/smtp_server.py) and Dovecot.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "helpers.h"
+
+namespace guichet::test {
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int free_port();
+// True once something accepts connections on 127.0.0.1:port (waits up to `seconds`).
+bool wait_for_port(int port, double seconds = 10);
+
+class Process {
+ public:
+  Process() = default;
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  ~Process() { stop(); }
+  void start(const std::vector<std::string>& argv, const std::string& log_path);
+  void stop();  // SIGTERM, then SIGKILL after 5 s
+  bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// aiosmtpd on loopback: delivered mail lands in dir()/NNNN.eml (envelope in NNNN.json).
+class SmtpServer {
+ public:
+  explicit SmtpServer(int port = 0);
+  void start();
+  void stop() { process_.stop(); }
+  int port() const { return port_; }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  std::string dir() const { return dir_.str("mail"); }
+  // ok | 451 | 451-once | 550 (see smtp_server.py)
+  void set_mode(const std::string& mode) { write_file(dir_.path() / "mail" / "mode", mode); }
+  // The mails received so far, in order.
+  std::vector<std::string> received() const;
+  std::vector<std::string> envelopes() const;  // the JSON of each
+
+ private:
+  TempDir dir_;
+  int port_;
+  Process process_;
+};
+
+}  // namespace guichet::test
