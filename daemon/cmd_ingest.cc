@@ -187,7 +187,7 @@ Command add_ingest(CLI::App& app) {
   c.app->add_option("--mailbox", opt->mailbox, "the configured mailbox this mail arrived in");
   c.app->add_flag("--json", opt->json, "one JSON object per message (docs/json.md)");
   c.app->add_flag("--dry-run", opt->dry_run, "decide and print, write nothing");
-  c.needs = Needs::store_write;
+  c.needs = Needs::routing;
   c.run = [opt](Context& ctx) {
     try {
       return run(ctx, *opt);

@@ -22,7 +22,10 @@ struct GlobalOptions {
 };
 
 // What a command needs opened before it runs (like mu's table of "writable store / read-only").
-enum class Needs { nothing, config, store_read, store_write };
+// `config` and `routing` load the whole setup (directory, rules, templates) and refuse to run when
+// any of it is broken; the others read guichet.yaml alone, so that looking at requests, fixing
+// them and sending queued mail keep working while a rules file is being edited.
+enum class Needs { nothing, config, store_read, store_write, routing };
 
 struct Context {
   config::Config config;  // setup->config, with the command line's overrides (--db)
@@ -47,6 +50,8 @@ Command add_rules_test(CLI::App& rules);
 Command add_outbox(CLI::App& outbox);  // `guichet outbox` itself lists
 Command add_outbox_retry(CLI::App& outbox);
 Command add_outbox_send(CLI::App& outbox);
+Command add_serve(CLI::App& app);
+Command add_status(CLI::App& app);
 
 // Opens what `needs` asks for. Applies the configured time zone to the process.
 Result<Context> open_context(const GlobalOptions& g, Needs needs);

@@ -12,7 +12,8 @@ namespace guichet::cli {
 Result<Context> open_context(const GlobalOptions& g, Needs needs) {
   Context ctx;
   if (needs == Needs::nothing) return ctx;
-  auto setup = engine::load_setup(g.config);
+  const bool routing = needs == Needs::config || needs == Needs::routing;
+  auto setup = routing ? engine::load_setup(g.config) : engine::load_config_only(g.config);
   if (!setup) return setup.error();
   ctx.setup = std::move(*setup);
   ctx.config = ctx.setup->config;
@@ -20,8 +21,8 @@ Result<Context> open_context(const GlobalOptions& g, Needs needs) {
   setenv("TZ", ctx.config.timezone.c_str(), 1);
   tzset();
   if (!g.db.empty()) ctx.config.database = g.db;
-  if (needs == Needs::store_read || needs == Needs::store_write) {
-    auto mode = needs == Needs::store_write ? store::Database::Mode::read_write : store::Database::Mode::read_only;
+  if (needs == Needs::store_read || needs == Needs::store_write || needs == Needs::routing) {
+    auto mode = needs == Needs::store_read ? store::Database::Mode::read_only : store::Database::Mode::read_write;
     auto st = store::Store::open(ctx.config.database, mode);
     if (!st) return st.error();
     ctx.store.emplace(std::move(*st));

@@ -31,7 +31,8 @@ int main(int argc, char** argv) try {
                                    add_show(app),  add_merge(app),        add_split(app),
                                    add_rules_check(*rules), add_rules_test(*rules),
                                    // `outbox retry` and `outbox send` before `outbox`: the first parsed runs.
-                                   add_outbox_retry(*outbox), add_outbox_send(*outbox), add_outbox(*outbox)};
+                                   add_outbox_retry(*outbox), add_outbox_send(*outbox), add_outbox(*outbox),
+                                   add_serve(app), add_status(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -51,7 +51,7 @@ void read_secret(YamlDoc& doc, const YAML::Node& node, const std::string& base_d
 Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
   Mailbox m;
   doc.check_keys(n, {"name", "url", "tls", "user", "password_file", "password_env", "department", "after",
-                     "sent_folder", "poll_seconds", "start", "address"});
+                     "sent_folder", "poll_seconds", "start", "address", "password_credential", "oauth2_token_file"});
   if (auto v = doc.string(n, "name", true)) m.name = *v;
   if (auto v = doc.string(n, "url", true)) {
     m.url = resolve_url(base_dir, *v);
@@ -68,11 +68,17 @@ Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_
   if (!m.address.empty() && !mail::valid_address(m.address))
     doc.error(n[n["address"].IsDefined() ? "address" : "user"], "\"" + m.address + "\" is not a mail address");
   read_secret(doc, n, base_dir, m.password_file, m.password_env);
+  if (auto v = doc.string(n, "password_credential")) m.password_credential = *v;
+  if (auto v = doc.string(n, "oauth2_token_file")) m.oauth2_token_file = resolve(base_dir, *v);
+  if (int given = !m.password_file.empty() + !m.password_env.empty() + !m.password_credential.empty() +
+                  !m.oauth2_token_file.empty();
+      given > 1)
+    doc.error(n, "give one of password_file, password_env, password_credential, oauth2_token_file");
   if (auto v = doc.string(n, "department")) m.department = *v;
   if (auto v = doc.string(n, "after")) {
     m.after = *v;
-    if (!one_of(m.after, {"flag", "leave"}) && !(istarts_with(m.after, "move:") && m.after.size() > 5))
-      doc.error(n["after"], "after must be \"flag\", \"leave\" or \"move:Folder\"");
+    if (!one_of(m.after, {"flag", "seen", "leave"}) && !(istarts_with(m.after, "move:") && m.after.size() > 5))
+      doc.error(n["after"], "after must be \"flag\", \"seen\", \"leave\" or \"move:Folder\"");
   }
   if (auto v = doc.string(n, "sent_folder")) m.sent_folder = *v;
   if (auto v = doc.integer(n, "poll_seconds", 1, 86400)) m.poll_seconds = static_cast<int>(*v);
@@ -114,7 +120,7 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
   if (root.IsNull()) return c;  // an empty file: all defaults
   if (!doc.expect_map(root, "the configuration")) return doc.result().error();
   doc.check_keys(root, {"commune", "database", "reference_prefix", "timezone", "calendar", "directory", "rules",
-                        "templates", "mailboxes", "smtp", "acknowledgements", "admin"});
+                        "templates", "mailboxes", "smtp", "acknowledgements", "admin", "alert_after_minutes"});
   if (auto v = doc.string(root, "commune")) c.commune = *v;
   if (auto v = doc.string(root, "database")) c.database = resolve(base_dir, *v);
   if (auto v = doc.string(root, "reference_prefix")) c.reference_prefix = *v;
@@ -156,6 +162,7 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
     c.admin = *v;
     if (!mail::valid_address(c.admin)) doc.error(root["admin"], "\"" + c.admin + "\" is not a mail address");
   }
+  if (auto v = doc.integer(root, "alert_after_minutes", 0, 7 * 24 * 60)) c.alert_after_minutes = static_cast<int>(*v);
   if (!c.rules.empty() && c.directory.empty()) doc.error(root["rules"], "rules need a directory (the \"directory\" key)");
   if (auto r = doc.result(); !r) return r.error();
   return c;

@@ -21,9 +21,13 @@ struct Mailbox {
   std::string tls = "required";       // required | none (plain text: loopback tests only)
   std::string user;
   std::string password_file;          // resolved path; or
-  std::string password_env;           // the name of an environment variable
+  std::string password_env;           // the name of an environment variable; or
+  std::string password_credential;    // a systemd credential (LoadCredential=): $CREDENTIALS_DIRECTORY/<name>
+  std::string oauth2_token_file;      // XOAUTH2 bearer token (Microsoft 365, Gmail), refreshed by another tool
   std::optional<std::string> department;  // where its mail goes when no rule decides
-  std::string after = "flag";         // flag | move:Folder | leave
+  // After a message is committed: flag (keyword $Guichet; \Seen left as a human left it) |
+  // seen ($Guichet and \Seen) | move:Folder | leave (\Seen restored, nothing else).
+  std::string after = "flag";
   std::string sent_folder;            // agents' answers sent from the shared box
   int poll_seconds = 30;
   std::string start = "now";          // first run: now | all | since:YYYY-MM-DD
@@ -64,6 +68,7 @@ struct Config {
   std::optional<Smtp> smtp;
   Acknowledgements acknowledgements;
   std::string admin;                  // address told when a mailbox keeps failing
+  int alert_after_minutes = 30;       // … for this long
 
   // Every address the town receives on (mailboxes' addresses and users): never acknowledged.
   std::vector<std::string> own_addresses() const;

@@ -279,3 +279,27 @@ Result<DrainStats> drain(store::Store& store, transport::Sender& sender, const C
 }
 
 }  // namespace guichet::engine
+
+namespace guichet::engine {
+
+Result<bool> queue_alert(store::Store& store, const Setup& setup, const std::string& subject, const std::string& body,
+                         std::int64_t now) {
+  const config::Config& c = setup.config;
+  if (c.admin.empty() || !c.smtp) return false;
+  std::string from = c.smtp->from;
+  for (const auto& mb : c.mailboxes)
+    if (from.empty() && !mb.address.empty()) from = mb.address;
+  if (from.empty()) from = c.admin;
+  mail::Outgoing out;
+  out.from = mail::Address{"guichet " + c.commune, from};
+  out.to = mail::Address{"", c.admin};
+  out.subject = "[guichet] " + subject;
+  out.auto_submitted = "auto-generated";
+  out.body = body + "\n\n-- \nguichet" + (c.commune.empty() ? std::string() : ", " + c.commune) + "\n";
+  IngestOptions options = ingest_options(setup, "");
+  auto sent = queue_mail(store, "alert", std::nullopt, std::move(out), options, now);
+  if (!sent) return sent.error();
+  return true;
+}
+
+}  // namespace guichet::engine

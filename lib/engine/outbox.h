@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/ingest.h"
+#include "engine/setup.h"
 #include "mail/message.h"
 #include "store/store.h"
 #include "transport/sender.h"
@@ -52,5 +53,14 @@ struct RetryPolicy {
 // Sends what is due (at most `limit` mails), stopping early when `stop` says so.
 Result<DrainStats> drain(store::Store& store, transport::Sender& sender, const Clock& clock, int limit = 1000,
                          const std::function<bool()>& stop = {}, const RetryPolicy& retry = {});
+
+}  // namespace guichet::engine
+
+namespace guichet::engine {
+
+// A message to the town's admin (config `admin`), through the outbox: a mailbox failing for too
+// long, then recovering. Nothing is queued (and false returned) when no admin or sender is set.
+Result<bool> queue_alert(store::Store& store, const Setup& setup, const std::string& subject, const std::string& body,
+                         std::int64_t now);
 
 }  // namespace guichet::engine

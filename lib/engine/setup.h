@@ -40,6 +40,9 @@ Result<std::shared_ptr<const Setup>> load_setup(const std::string& config_path);
 // Pointers into `setup`: keep the setup alive while they are used.
 IngestOptions ingest_options(const Setup& setup, const std::string& mailbox);
 
+// guichet.yaml alone (built-in templates, no directory or rules): for commands that only read.
+Result<std::shared_ptr<const Setup>> load_config_only(const std::string& config_path);
+
 // The files a setup was read from, with their modification time and size: a change in any of
 // them (or a file added to or removed from the rules or templates folder) means a reload.
 using FileStamps = std::map<std::string, std::pair<std::int64_t, std::int64_t>>;

@@ -67,7 +67,7 @@ void Process::start(const std::vector<std::string>& argv, const std::string& log
 
 void Process::stop() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
+  kill(-pid_, SIGTERM);  // the whole group: Dovecot's imap processes too
   for (int i = 0; i < 100; ++i) {
     if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
       pid_ = -1;
@@ -75,7 +75,7 @@ void Process::stop() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  kill(pid_, SIGKILL);
+  kill(-pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
   pid_ = -1;
 }
@@ -103,5 +103,63 @@ std::vector<std::string> files_with(const std::string& dir, const std::string& e
 
 std::vector<std::string> SmtpServer::received() const { return files_with(dir(), ".eml"); }
 std::vector<std::string> SmtpServer::envelopes() const { return files_with(dir(), ".json"); }
+
+}  // namespace guichet::test
+
+namespace guichet::test {
+
+Dovecot::Dovecot(bool move_capability) : imap_port_(free_port()) {
+  const std::string d = dir_.str();
+  fs::create_directories(dir_.path() / "home" / "guichet" / "Maildir");
+  chown((d + "/home").c_str(), 1000, 1000);
+  chown((d + "/home/guichet").c_str(), 1000, 1000);
+  chown((d + "/home/guichet/Maildir").c_str(), 1000, 1000);
+  write_file(dir_.path() / "passwd", "guichet:{PLAIN}secret:1000:1000::" + d + "/home/guichet::\n");
+  std::string conf =
+      "base_dir = " + d + "/run\n"
+      "state_dir = " + d + "/state\n"
+      "log_path = " + d + "/dovecot.log\n"
+      "info_log_path = " + d + "/dovecot.log\n"
+      "ssl = no\n"
+      "disable_plaintext_auth = no\n"
+      "auth_mechanisms = plain login\n"
+      "mail_location = maildir:~/Maildir\n"
+      "first_valid_uid = 500\n"
+      "auth_username_format = %n\n"
+      "protocols = imap\n"
+      "listen = 127.0.0.1\n"
+      "passdb {\n  driver = passwd-file\n  args = " + d + "/passwd\n}\n"
+      "userdb {\n  driver = passwd-file\n  args = " + d + "/passwd\n}\n"
+      "service imap-login {\n  inet_listener imap {\n    port = " + std::to_string(imap_port_) +
+      "\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}\n"
+      "service pop3-login {\n  inet_listener pop3 {\n    port = 0\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}\n"
+      "namespace inbox {\n  inbox = yes\n  separator = /\n}\n";
+  if (!move_capability)
+    conf += "protocol imap {\n  imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT "
+            "THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH "
+            "SEARCHRES SPECIAL-USE\n}\n";
+  write_file(dir_.path() / "dovecot.conf", conf);
+}
+
+void Dovecot::start() {
+  process_.start({"/usr/sbin/dovecot", "-F", "-c", config()}, dir_.str("dovecot.out"));
+  if (!wait_for_port(imap_port_, 20))
+    throw std::runtime_error("Dovecot did not start: " + read_file(dir_.str("dovecot.out")) + log());
+}
+
+void Dovecot::stop() { process_.stop(); }
+
+int Dovecot::doveadm(const std::string& args, const std::string& input) const {
+  write_file(dir_.path() / "doveadm.in", input);
+  const std::string cmd = "/usr/bin/doveadm -c " + config() + " " + args + " <" + dir_.str("doveadm.in") + " >>" +
+                          dir_.str("doveadm.log") + " 2>&1";
+  int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+void Dovecot::deliver(const std::string& raw, const std::string& folder) const {
+  if (doveadm("save -u guichet -m '" + folder + "'", raw) != 0)
+    throw std::runtime_error("doveadm save failed: " + read_file(dir_.str("doveadm.log")));
+}
 
 }  // namespace guichet::test

@@ -53,3 +53,32 @@ class SmtpServer {
 };
 
 }  // namespace guichet::test
+
+namespace guichet::test {
+
+// Dovecot on loopback with one user ("guichet", password "secret") in a temporary directory:
+// IMAP on imap_port(), plain text (ssl = no: loopback only). Mail is seeded as unseen with
+// `doveadm save`. `move_capability`: false announces a capability list without MOVE.
+class Dovecot {
+ public:
+  explicit Dovecot(bool move_capability = true);
+  ~Dovecot() { stop(); }
+  void start();
+  void stop();
+  int imap_port() const { return imap_port_; }
+  std::string url(const std::string& folder = "INBOX") const {
+    return "imap://127.0.0.1:" + std::to_string(imap_port_) + "/" + folder;
+  }
+  // Runs doveadm with `args` for the user; returns its exit status.
+  int doveadm(const std::string& args, const std::string& input = "") const;
+  void deliver(const std::string& raw, const std::string& folder = "INBOX") const;
+  std::string log() const { return read_file(dir_.str("dovecot.log")); }
+  std::string config() const { return dir_.str("dovecot.conf"); }
+
+ private:
+  TempDir dir_;
+  int imap_port_;
+  Process process_;
+};
+
+}  // namespace guichet::test

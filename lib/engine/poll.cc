@@ -1,0 +1,240 @@
+#include "engine/poll.h"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "store/mailbox_state.h"
+#include "transport/sender.h"
+#include "util/failpoint.h"
+#include "util/strings.h"
+
+namespace guichet::engine {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void log_outcome(const std::string& mailbox, const std::string& where, const Outcome& out) {
+  spdlog::info("mailbox {} {} Message-ID <{}>: {} {} ({})", mailbox, where, out.message_id, kind_name(out.kind),
+               out.reference, out.matched_by);
+}
+
+void count(PollResult& r, const Outcome& out) {
+  if (out.kind == Decision::Kind::duplicate) ++r.duplicates;
+  else ++r.ingested;
+}
+
+Result<std::string> read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return make_error(Errc::temp_fail, p.string() + ": cannot read");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+Result<PollResult> MailboxPoller::poll(store::Store& store, const Setup& setup, const Clock& clock,
+                                       const std::function<bool()>& stop) {
+  if (istarts_with(mailbox_.url, "maildir://")) return poll_maildir(store, setup, clock, stop);
+  return poll_imap(store, setup, clock, stop);
+}
+
+Result<transport::ImapMailbox*> MailboxPoller::imap() {
+  if (imap_) return imap_.get();
+  transport::ImapSettings s;
+  s.url = mailbox_.url;
+  s.user = mailbox_.user;
+  s.tls_required = mailbox_.tls != "none";
+  if (!mailbox_.oauth2_token_file.empty()) {
+    auto token = transport::read_secret(mailbox_.oauth2_token_file, "");
+    if (!token) return token.error();
+    s.oauth2_token = *token;
+  } else if (!mailbox_.password_credential.empty()) {
+    // systemd's LoadCredential= puts it in $CREDENTIALS_DIRECTORY, readable by this service only.
+    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+    if (!dir) return make_error(Errc::config, "mailbox " + mailbox_.name + ": CREDENTIALS_DIRECTORY is not set");
+    auto pw = transport::read_secret(std::string(dir) + "/" + mailbox_.password_credential, "");
+    if (!pw) return pw.error();
+    s.password = *pw;
+  } else {
+    auto pw = transport::read_secret(mailbox_.password_file, mailbox_.password_env);
+    if (!pw) return pw.error();
+    s.password = *pw;
+  }
+  imap_ = std::make_unique<transport::ImapMailbox>(std::move(s));
+  return imap_.get();
+}
+
+Result<void> MailboxPoller::finish_owed(store::Store& store, std::uint32_t uidvalidity) {
+  store::MailboxStates states(store.database());
+  auto owed = states.pending(mailbox_.name);
+  if (!owed) return owed.error();
+  std::vector<std::uint32_t> all, unseen;
+  std::vector<std::int64_t> done;
+  for (const auto& a : *owed) {
+    if (a.uidvalidity != uidvalidity) continue;
+    all.push_back(static_cast<std::uint32_t>(a.uid));
+    if (!a.was_seen) unseen.push_back(static_cast<std::uint32_t>(a.uid));
+    done.push_back(a.uid);
+  }
+  if (all.empty()) return {};
+  auto box = imap();
+  if (!box) return box.error();
+  const std::string& after = mailbox_.after;
+  // Our fetch set \Seen: a message a human had not opened must look unopened again.
+  if (after != "seen") {
+    if (auto r = (*box)->store_flags(unseen, false, "\\Seen"); !r) return r;
+  }
+  if (after == "flag") {
+    if (auto r = (*box)->store_flags(all, true, "$Guichet"); !r) return r;
+  } else if (after == "seen") {
+    if (auto r = (*box)->store_flags(all, true, "$Guichet \\Seen"); !r) return r;
+  } else if (istarts_with(after, "move:")) {
+    if (auto r = (*box)->store_flags(all, true, "$Guichet"); !r) return r;
+    if (auto r = (*box)->move(all, after.substr(5)); !r) return r;
+  }
+  auto tx = store.transaction();
+  if (!tx) return tx.error();
+  if (auto r = states.clear_pending(mailbox_.name, uidvalidity, done); !r) return r;
+  return tx->commit();
+}
+
+Result<PollResult> MailboxPoller::poll_imap(store::Store& store, const Setup& setup, const Clock& clock,
+                                            const std::function<bool()>& stop) {
+  PollResult result;
+  auto box = imap();
+  if (!box) return box.error();
+  auto status = (*box)->status();
+  if (!status) return status.error();
+  const std::uint32_t validity = status->uidvalidity;
+  store::MailboxStates states(store.database());
+  auto state = states.get(mailbox_.name);
+  if (!state) return state.error();
+
+  std::uint32_t last = 0;
+  std::vector<std::uint32_t> uids;
+  bool have_uids = false;
+  if (*state && (*state)->uidvalidity) {
+    if (static_cast<std::uint32_t>(*(*state)->uidvalidity) == validity) {
+      last = static_cast<std::uint32_t>((*state)->last_uid);
+    } else {
+      // The folder was deleted and recreated (or restored): every UID is new. Rescan it; what
+      // is already stored is recognised by Message-ID and content and becomes a duplicate.
+      spdlog::warn("mailbox {}: UIDVALIDITY changed from {} to {}: rescanning the folder", mailbox_.name,
+                   *(*state)->uidvalidity, validity);
+      (*box)->reset();
+      auto tx = store.transaction();
+      if (!tx) return tx.error();
+      if (auto r = states.drop_pending(mailbox_.name, validity); !r) return r.error();
+      if (auto r = states.set_position(mailbox_.name, validity, 0); !r) return r.error();
+      if (auto r = tx->commit(); !r) return r.error();
+    }
+  } else {
+    // First run.
+    if (mailbox_.start == "now") {
+      last = status->uidnext > 0 ? status->uidnext - 1 : 0;
+      spdlog::info("mailbox {}: first run, start: now: mail from UID {} on", mailbox_.name, last + 1);
+    } else if (istarts_with(mailbox_.start, "since:")) {
+      auto since = (*box)->uids_since(mailbox_.start.substr(6));
+      if (!since) return since.error();
+      uids = *since;
+      have_uids = true;
+    }
+    auto tx = store.transaction();
+    if (!tx) return tx.error();
+    if (auto r = states.set_position(mailbox_.name, validity, last); !r) return r.error();
+    if (auto r = tx->commit(); !r) return r.error();
+  }
+  if (auto r = finish_owed(store, validity); !r) return r.error();
+
+  if (!have_uids) {
+    auto found = (*box)->uids_after(last);
+    if (!found) return found.error();
+    uids = *found;
+  }
+  auto seen = (*box)->seen(uids);
+  if (!seen) return seen.error();
+  IngestOptions options = ingest_options(setup, mailbox_.name);
+  size_t done = 0;
+  for (std::uint32_t uid : uids) {
+    if (stop && stop()) break;
+    auto raw = (*box)->fetch(uid, validity);
+    if (!raw) return raw.error();
+    auto tx = store.transaction();
+    if (!tx) return tx.error();
+    const std::string where = std::to_string(validity) + "/" + std::to_string(uid);
+    auto out = ingest(store, *raw, store::Source{mailbox_.name, where, ""}, options, clock);
+    if (!out) return out.error();
+    if (auto r = states.set_position(mailbox_.name, validity, std::max(uid, last)); !r) return r.error();
+    const bool was_seen = seen->count(uid) > 0;
+    if (auto r = states.add_pending(mailbox_.name, {validity, uid, was_seen}); !r) return r.error();
+    if (auto r = tx->commit(); !r) return r.error();
+    log_outcome(mailbox_.name, "UID " + std::to_string(uid), *out);
+    count(result, *out);
+    ++done;
+  }
+  result.waiting = static_cast<int>(uids.size() - done);
+  // The worst moment to die: committed, the server not told yet (tests kill the daemon here).
+  if (done > 0 && failpoint_active("poll.after_commit")) raise(SIGKILL);
+  // Only now, after the commits, is the server told.
+  if (auto r = finish_owed(store, validity); !r) return r.error();
+  auto tx = store.transaction();
+  if (!tx) return tx.error();
+  if (auto r = states.set_waiting(mailbox_.name, result.waiting); !r) return r.error();
+  if (auto r = states.poll_succeeded(mailbox_.name, clock.now()); !r) return r.error();
+  if (auto r = tx->commit(); !r) return r.error();
+  return result;
+}
+
+Result<PollResult> MailboxPoller::poll_maildir(store::Store& store, const Setup& setup, const Clock& clock,
+                                               const std::function<bool()>& stop) {
+  PollResult result;
+  const fs::path dir = mailbox_.url.substr(std::string("maildir://").size());
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir / "new", ec))
+    if (e.is_regular_file()) files.push_back(e.path());
+  if (ec) return make_error(Errc::temp_fail, (dir / "new").string() + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  IngestOptions options = ingest_options(setup, mailbox_.name);
+  store::MailboxStates states(store.database());
+  size_t done = 0;
+  for (const auto& f : files) {
+    if (stop && stop()) break;
+    auto raw = read_file(f);
+    if (!raw) return raw.error();
+    auto tx = store.transaction();
+    if (!tx) return tx.error();
+    auto out = ingest(store, *raw, store::Source{mailbox_.name, f.filename().string(), ""}, options, clock);
+    if (!out) return out.error();
+    if (auto r = tx->commit(); !r) return r.error();
+    // Committed: now the file may leave new/. A crash before the rename brings it back as a
+    // duplicate, never as a loss.
+    fs::path target_dir = dir / "cur";
+    if (istarts_with(mailbox_.after, "move:")) target_dir = dir / ("." + mailbox_.after.substr(5)) / "cur";
+    fs::create_directories(target_dir, ec);
+    const std::string info = mailbox_.after == "seen" ? ":2,S" : ":2,";
+    fs::rename(f, target_dir / (f.filename().string() + info), ec);
+    if (ec) return make_error(Errc::temp_fail, f.string() + ": " + ec.message());
+    log_outcome(mailbox_.name, f.filename().string(), *out);
+    count(result, *out);
+    ++done;
+  }
+  result.waiting = static_cast<int>(files.size() - done);
+  auto tx = store.transaction();
+  if (!tx) return tx.error();
+  if (auto r = states.set_waiting(mailbox_.name, result.waiting); !r) return r.error();
+  if (auto r = states.poll_succeeded(mailbox_.name, clock.now()); !r) return r.error();
+  if (auto r = tx->commit(); !r) return r.error();
+  return result;
+}
+
+}  // namespace guichet::engine

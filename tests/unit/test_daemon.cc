@@ -1,0 +1,316 @@
+// guichet serve against a real Dovecot on loopback: never lose a message, never take one twice,
+// leave the server as humans left it, survive crashes, restarts, signals and broken changes.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "helpers.h"
+#include "servers.h"
+#include "transport/imap.h"
+
+using namespace guichet;
+using nlohmann::json;
+
+namespace {
+
+std::string resident_mail(int n, const std::string& subject = "", size_t padding = 0) {
+  return "From: Résident " + std::to_string(n) + " <resident" + std::to_string(n) +
+         "@example.org>\r\nTo: voirie@champignac.example\r\nSubject: " +
+         (subject.empty() ? "Nid-de-poule numéro " + std::to_string(n) : subject) +
+         "\r\nDate: Tue, 17 Nov 2026 09:30:00 +0100\r\nMessage-ID: <daemon-" + std::to_string(n) +
+         "@example.org>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBonjour, un trou rue " + std::to_string(n) +
+         ".\r\n" + std::string(padding, 'x') + "\r\n";
+}
+
+struct Town {
+  test::TempDir dir;
+  test::Dovecot dovecot;
+  test::SmtpServer smtp;
+  test::Process daemon;
+
+  explicit Town(const std::string& after = "flag", const std::string& extra_mailboxes = "", bool move = true)
+      : dovecot(move) {
+    dovecot.start();
+    smtp.start();
+    test::write_file(dir.path() / "imap-password", "secret\n");
+    write_config(after, extra_mailboxes);
+  }
+
+  void write_config(const std::string& after, const std::string& extra_mailboxes = "",
+                    const std::string& rules = std::string(GUICHET_SOURCE_DIR) + "/rules") {
+    test::write_file(dir.path() / "guichet.yaml",
+                     "commune: Champignac-en-Cambrousse\ndatabase: g.db\ndirectory: " + std::string(GUICHET_SOURCE_DIR) +
+                         "/etc/directory.yaml\nrules: " + rules + "\nadmin: it@champignac.example\nalert_after_minutes: 0\n"
+                         "mailboxes:\n  - name: voirie\n    url: " + dovecot.url() +
+                         "\n    tls: none\n    user: guichet\n    password_file: imap-password\n    address: "
+                         "voirie@champignac.example\n    department: voirie\n    poll_seconds: 1\n    start: all\n    after: " +
+                         after + "\n" + extra_mailboxes + "smtp:\n  url: " + smtp.url() + "\n  tls: none\n");
+  }
+
+  std::string args() const { return "--config '" + dir.str("guichet.yaml") + "'"; }
+
+  test::RunResult once(const std::string& env = "") { return test::run_guichet("serve --once " + args(), "", env); }
+
+  void start_daemon() {
+    daemon.start({GUICHET_BIN, "serve", "--config", dir.str("guichet.yaml")}, dir.str("daemon.log"));
+  }
+  std::string log() const { return test::read_file(dir.str("daemon.log")); }
+
+  json requests() {
+    auto r = test::run_guichet("list --json " + args());
+    if (r.status != 0) return json::array();  // no database yet: the daemon is starting
+    return json::parse(r.out);
+  }
+  int messages() {
+    int n = 0;
+    for (const auto& req : requests()) n += static_cast<int>(req["messages"].size());
+    return n;
+  }
+  // Waits until `pred` holds (up to `seconds`).
+  template <class Pred>
+  bool wait_for(Pred pred, double seconds = 30) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < until) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return pred();
+  }
+
+  transport::ImapMailbox client(const std::string& folder = "INBOX") {
+    transport::ImapSettings s;
+    s.url = dovecot.url(folder);
+    s.user = "guichet";
+    s.password = "secret";
+    s.tls_required = false;
+    return transport::ImapMailbox(s);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("serve: new mail is ingested once; a second cycle takes nothing again", "[daemon][dovecot]") {
+  Town town;
+  for (int i = 1; i <= 3; ++i) town.dovecot.deliver(resident_mail(i));
+  auto r = town.once();
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  json reqs = town.requests();
+  REQUIRE(reqs.size() == 3);
+  CHECK(reqs[0]["department"] == "voirie");
+  town.dovecot.deliver(resident_mail(4));
+  REQUIRE(town.once().status == 0);
+  CHECK(town.requests().size() == 4);
+  CHECK(town.messages() == 4);
+  // The acknowledgements went out in the same cycle.
+  CHECK(town.smtp.received().size() >= 4);
+  auto status = test::run_guichet("status --json " + town.args());
+  CHECK(status.status == 0);
+  json st = json::parse(status.out);
+  CHECK(st["mailboxes"][0]["last_uid"] == 4);
+  CHECK(st["mailboxes"][0]["waiting"] == 0);
+  CHECK_FALSE(st["mailboxes"][0]["last_success_at"].is_null());
+  CHECK(st["outbox"]["queued"] == 0);
+}
+
+TEST_CASE("serve: a message a human already opened is ingested, and flags stay as humans left them",
+          "[daemon][dovecot]") {
+  Town town;
+  town.dovecot.deliver(resident_mail(1));
+  town.dovecot.deliver(resident_mail(2));
+  REQUIRE(town.dovecot.doveadm("flags add -u guichet '\\Seen' mailbox INBOX uid 2") == 0);
+  REQUIRE(town.once().status == 0);
+  CHECK(town.requests().size() == 2);
+  auto box = town.client();
+  auto flags = box.flags({1, 2});
+  REQUIRE(flags);
+  CHECK_FALSE((*flags)[1].count("\\Seen"));  // unread stays unread
+  CHECK((*flags)[2].count("\\Seen"));        // read stays read
+  CHECK((*flags)[1].count("$Guichet"));
+  CHECK((*flags)[2].count("$Guichet"));
+}
+
+TEST_CASE("serve: killed between commit and flag, restarted: no duplicate, no loss", "[daemon][dovecot]") {
+  Town town;
+  for (int i = 1; i <= 5; ++i) town.dovecot.deliver(resident_mail(i));
+  auto killed = town.once("GUICHET_FAILPOINTS=poll.after_commit");
+  CHECK(killed.status == 128 + SIGKILL);  // as the shell reports it
+  CHECK(town.requests().size() == 5);
+  {
+    auto box = town.client();
+    auto flags = box.flags({1, 2, 3, 4, 5});
+    REQUIRE(flags);
+    CHECK_FALSE((*flags)[1].count("$Guichet"));  // the server was never told
+  }
+  auto again = town.once();
+  INFO(again.err);
+  REQUIRE(again.status == 0);
+  CHECK(town.requests().size() == 5);
+  INFO(town.requests().dump());
+  CHECK(town.messages() == 5);
+  auto box = town.client();
+  auto flags = box.flags({1, 2, 3, 4, 5});
+  REQUIRE(flags);
+  for (std::uint32_t uid = 1; uid <= 5; ++uid) {
+    CHECK((*flags)[uid].count("$Guichet"));
+    CHECK_FALSE((*flags)[uid].count("\\Seen"));  // and what our fetch set was put back
+  }
+}
+
+TEST_CASE("serve: a folder deleted and recreated (new UIDVALIDITY) brings no duplicate", "[daemon][dovecot]") {
+  Town town;
+  REQUIRE(town.dovecot.doveadm("mailbox create -u guichet Urbanisme") == 0);
+  town.write_config("flag",
+                    "  - name: urbanisme\n    url: " + town.dovecot.url("Urbanisme") +
+                        "\n    tls: none\n    user: guichet\n    password_file: imap-password\n    start: all\n");
+  town.dovecot.deliver(resident_mail(1, "Véranda"), "Urbanisme");
+  town.dovecot.deliver(resident_mail(2, "Abri de jardin"), "Urbanisme");
+  REQUIRE(town.once().status == 0);
+  REQUIRE(town.requests().size() == 2);
+  REQUIRE(town.dovecot.doveadm("mailbox delete -u guichet Urbanisme") == 0);
+  REQUIRE(town.dovecot.doveadm("mailbox create -u guichet Urbanisme") == 0);
+  town.dovecot.deliver(resident_mail(1, "Véranda"), "Urbanisme");  // restored from a backup
+  town.dovecot.deliver(resident_mail(2, "Abri de jardin"), "Urbanisme");
+  town.dovecot.deliver(resident_mail(3, "Piscine"), "Urbanisme");
+  auto r = town.once("");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.err.find("UIDVALIDITY changed") != std::string::npos);
+  CHECK(town.requests().size() == 3);
+  CHECK(town.messages() == 3);
+}
+
+TEST_CASE("serve: two mailboxes receiving the same mail make one request", "[daemon][dovecot]") {
+  Town town;
+  REQUIRE(town.dovecot.doveadm("mailbox create -u guichet Mairie") == 0);
+  town.write_config("flag", "  - name: mairie\n    url: " + town.dovecot.url("Mairie") +
+                                "\n    tls: none\n    user: guichet\n    password_file: imap-password\n    start: all\n"
+                                "    address: mairie@champignac.example\n");
+  town.dovecot.deliver(resident_mail(1));
+  town.dovecot.deliver(resident_mail(1), "Mairie");
+  REQUIRE(town.once().status == 0);
+  json reqs = town.requests();
+  REQUIRE(reqs.size() == 1);
+  auto show = test::run_guichet("show --json " + town.args() + " " + reqs[0]["reference"].get<std::string>());
+  json j = json::parse(show.out);
+  CHECK(j["messages"][0]["sources"].size() == 2);
+  CHECK(town.smtp.received().size() == 2);  // one acknowledgement, one notice: not two of each
+}
+
+TEST_CASE("serve: after: move:Folder, with and without the MOVE capability", "[daemon][dovecot]") {
+  for (bool with_move : {true, false}) {
+    INFO("MOVE: " << with_move);
+    Town town("move:Traité", "", with_move);
+    REQUIRE(town.dovecot.doveadm("mailbox create -u guichet Traité") == 0);
+    town.dovecot.deliver(resident_mail(1));
+    town.dovecot.deliver(resident_mail(2));
+    auto r = town.once();
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(town.requests().size() == 2);
+    auto inbox = town.client();
+    CHECK(inbox.status()->messages == 0);
+    auto done = town.client("Trait%C3%A9");
+    auto st = done.status();
+    REQUIRE(st);
+    CHECK(st->messages == 2);
+  }
+}
+
+TEST_CASE("serve: a 25 MB message is ingested whole", "[daemon][dovecot]") {
+  Town town;
+  std::string big = resident_mail(1, "Plans du projet", 25 * 1024 * 1024);
+  town.dovecot.deliver(big);
+  auto r = town.once();
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  json reqs = town.requests();
+  REQUIRE(reqs.size() == 1);
+  auto raw = test::run_guichet("show " + town.args() + " --raw 1 " + reqs[0]["reference"].get<std::string>());
+  CHECK(raw.out.size() == big.size());
+}
+
+TEST_CASE("serve: Dovecot stopped then started, the daemon recovers by itself and the admin hears of it",
+          "[daemon][dovecot]") {
+  Town town;
+  town.dovecot.deliver(resident_mail(1));
+  town.start_daemon();
+  REQUIRE(town.wait_for([&] { return town.requests().size() == 1; }));
+  town.dovecot.stop();
+  if (!town.wait_for([&] { return town.log().find("error mailbox voirie:") != std::string::npos; }, 20))
+    FAIL(town.log());
+  auto status = test::run_guichet("status --json " + town.args());
+  CHECK(status.status == 75);
+  CHECK_FALSE(json::parse(status.out)["mailboxes"][0]["failing_since"].is_null());
+  town.dovecot.start();
+  town.dovecot.deliver(resident_mail(2));
+  CHECK(town.wait_for([&] { return town.requests().size() == 2; }, 60));
+  CHECK(town.log().find("mailbox voirie: working again") != std::string::npos);
+  // One alert when it failed (alert_after_minutes: 0 here), one when it came back.
+  CHECK(town.wait_for([&] {
+    int alerts = 0;
+    for (const auto& m : town.smtp.received()) alerts += m.find("To: <it@champignac.example>") != std::string::npos;
+    return alerts == 2;
+  }, 20));
+  kill(town.daemon.pid(), SIGTERM);
+}
+
+TEST_CASE("serve: SIGTERM during a run finishes the message in hand and exits 0 within 10 s", "[daemon][dovecot]") {
+  Town town;
+  for (int i = 1; i <= 150; ++i) town.dovecot.deliver(resident_mail(i));
+  town.start_daemon();
+  const bool started = town.wait_for([&] { return town.log().find("UID 3 ") != std::string::npos; }, 30);
+  if (!started) FAIL(town.log());
+  const auto t0 = std::chrono::steady_clock::now();
+  kill(town.daemon.pid(), SIGTERM);
+  int status = 0;
+  pid_t pid = town.daemon.pid();
+  bool exited = false;
+  while (std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10)) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(exited);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(town.log().find("stopped") != std::string::npos);
+  // What it committed is flagged; the rest waits, and the next run takes exactly the rest.
+  auto again = town.once();
+  REQUIRE(again.status == 0);
+  CHECK(town.requests().size() == 150);
+  CHECK(town.messages() == 150);
+}
+
+TEST_CASE("serve: SIGHUP with a broken rules file keeps the last good rules", "[daemon][dovecot][reload]") {
+  Town town;
+  test::TempDir rules;
+  test::write_file(rules.path() / "10-voirie.yaml",
+                   "- name: Voirie\n  when: { subject: trou }\n  then: { department: voirie }\n"
+                   "- name: Défaut\n  when: always\n  then: { department: accueil }\n");
+  town.write_config("flag", "", rules.str());
+  town.dovecot.deliver(resident_mail(1, "Un trou"));
+  town.start_daemon();
+  REQUIRE(town.wait_for([&] { return town.requests().size() == 1; }));
+  test::write_file(rules.path() / "10-voirie.yaml", "- name: Voirie\n  when: { subject: trou }\n  then: { department: voirei }\n");
+  kill(town.daemon.pid(), SIGHUP);
+  REQUIRE(town.wait_for([&] { return town.log().find("configuration change refused") != std::string::npos; }, 10));
+  CHECK(town.log().find("10-voirie.yaml:3:") != std::string::npos);
+  town.dovecot.deliver(resident_mail(2, "Encore un trou"));
+  if (!town.wait_for([&] { return town.requests().size() == 2; })) FAIL(town.log());
+  CHECK(town.requests()[1]["department"] == "voirie");  // the old rules still route
+  // A good change is taken up without a signal (the file changed).
+  test::write_file(rules.path() / "10-voirie.yaml", "- name: Tout\n  when: always\n  then: { department: proprete }\n");
+  REQUIRE(town.wait_for([&] { return town.log().find("configuration reloaded") != std::string::npos; }, 10));
+  town.dovecot.deliver(resident_mail(3, "Papiers"));
+  REQUIRE(town.wait_for([&] { return town.requests().size() == 3; }));
+  CHECK(town.requests()[2]["department"] == "proprete");
+  kill(town.daemon.pid(), SIGTERM);
+}

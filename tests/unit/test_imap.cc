@@ -1,0 +1,109 @@
+// The IMAP client (lib/transport/imap) against a real Dovecot on loopback.
+#include <catch2/catch.hpp>
+
+#include "helpers.h"
+#include "servers.h"
+#include "transport/imap.h"
+
+using namespace guichet;
+using transport::ImapMailbox;
+
+namespace {
+std::string numbered_mail(int n) {
+  return "From: Léa <lea@example.org>\r\nTo: voirie@champignac.example\r\nSubject: Message " + std::to_string(n) +
+         "\r\nMessage-ID: <m" + std::to_string(n) + "@example.org>\r\n\r\nBonjour " + std::to_string(n) + "\r\n";
+}
+
+transport::ImapSettings settings(const test::Dovecot& d, const std::string& folder = "INBOX") {
+  transport::ImapSettings s;
+  s.url = d.url(folder);
+  s.user = "guichet";
+  s.password = "secret";
+  s.tls_required = false;
+  s.timeout_seconds = 10;
+  return s;
+}
+}  // namespace
+
+TEST_CASE("modified UTF-7 folder names and UID sets", "[imap]") {
+  CHECK(ImapMailbox::mutf7("INBOX") == "INBOX");
+  CHECK(ImapMailbox::mutf7("Traité") == "Trait&AOk-");
+  CHECK(ImapMailbox::mutf7("Tom & Jerry") == "Tom &- Jerry");
+  CHECK(ImapMailbox::mutf7("日本語") == "&ZeVnLIqe-");
+  CHECK(ImapMailbox::uid_set({9, 5, 7, 10, 11, 12}) == "5,7,9:12");
+  CHECK(ImapMailbox::uid_set({}) == "");
+}
+
+TEST_CASE("status, search, flags, fetch and store by UID on a real Dovecot", "[imap][dovecot]") {
+  test::Dovecot dovecot;
+  dovecot.start();
+  for (int i = 1; i <= 3; ++i) dovecot.deliver(numbered_mail(i));
+  ImapMailbox box(settings(dovecot));
+  auto st = box.status();
+  INFO((st ? std::string() : st.error().message) << dovecot.log());
+  REQUIRE(st);
+  CHECK(st->uidnext == 4);
+  CHECK(st->messages == 3);
+  auto uids = box.uids_after(1);
+  REQUIRE(uids);
+  CHECK(*uids == std::vector<std::uint32_t>{2, 3});
+  auto none = box.uids_after(3);  // "4:*" still answers 3 on the wire
+  REQUIRE(none);
+  CHECK(none->empty());
+  auto flags = box.flags({1, 2, 3});
+  REQUIRE(flags);
+  CHECK_FALSE((*flags)[2].count("\\Seen"));
+  auto raw = box.fetch(2, st->uidvalidity);
+  REQUIRE(raw);
+  CHECK(raw->find("Subject: Message 2") != std::string::npos);
+  // BODY[] set \Seen: it is put back, and our keyword added, in one command each.
+  flags = box.flags({2});
+  CHECK((*flags)[2].count("\\Seen"));
+  REQUIRE(box.store_flags({2}, false, "\\Seen"));
+  REQUIRE(box.store_flags({1, 2, 3}, true, "$Guichet"));
+  flags = box.flags({1, 2, 3});
+  CHECK_FALSE((*flags)[2].count("\\Seen"));
+  CHECK((*flags)[3].count("$Guichet"));
+  // A fetch naming an old UIDVALIDITY is refused.
+  CHECK_FALSE(box.fetch(2, st->uidvalidity + 1));
+}
+
+TEST_CASE("move with and without the MOVE capability, to a folder with an accent", "[imap][dovecot]") {
+  for (bool with_move : {true, false}) {
+    INFO("MOVE offered: " << with_move);
+    test::Dovecot dovecot(with_move);
+    dovecot.start();
+    for (int i = 1; i <= 3; ++i) dovecot.deliver(numbered_mail(i));
+    REQUIRE(dovecot.doveadm("mailbox create -u guichet Traité") == 0);
+    ImapMailbox box(settings(dovecot));
+    auto caps = box.capabilities();
+    REQUIRE(caps);
+    CHECK(caps->count("move") == (with_move ? 1u : 0u));
+    auto r = box.move({1, 3}, "Traité");
+    INFO((r ? std::string() : r.error().message));
+    REQUIRE(r);
+    auto st = box.status();
+    REQUIRE(st);
+    CHECK(st->messages == 1);
+    ImapMailbox done(settings(dovecot, "Trait%C3%A9"));
+    auto moved = done.status();
+    INFO((moved ? std::string() : moved.error().message));
+    REQUIRE(moved);
+    CHECK(moved->messages == 2);
+  }
+}
+
+TEST_CASE("a wrong password and a dead server are errors, not crashes", "[imap][dovecot]") {
+  test::Dovecot dovecot;
+  dovecot.start();
+  auto s = settings(dovecot);
+  s.password = "wrong";
+  ImapMailbox bad(s);
+  auto st = bad.status();
+  REQUIRE_FALSE(st);
+  dovecot.stop();
+  ImapMailbox dead(settings(dovecot));
+  auto gone = dead.status();
+  REQUIRE_FALSE(gone);
+  CHECK(gone.error().code == Errc::temp_fail);
+}
