@@ -12,12 +12,15 @@ guichet=(build/guichet --config etc/demo/guichet.yaml)
 rm -rf etc/demo/var
 mkdir -p etc/demo/var
 
+cp -r etc/demo/inbox etc/demo/var/inbox
+
 echo
-echo "== guichet ingest: the demo mailbox (etc/demo/inbox)"
-"${guichet[@]}" ingest --mailbox mairie etc/demo/inbox
+echo "== guichet serve --once: one cycle of the daemon on the demo Maildir (etc/demo/var/inbox),"
+echo "   acknowledgements and agents' notices written to the Maildir etc/demo/var/outbox"
+"${guichet[@]}" serve --once 2>&1 | sed 's/^[^ ]* //'
 echo
-echo "== guichet outbox send: acknowledgements and agents' notices, written to etc/demo/var/outbox"
-"${guichet[@]}" outbox send
+echo "== guichet status"
+"${guichet[@]}" status
 echo
 echo "== guichet list"
 "${guichet[@]}" list

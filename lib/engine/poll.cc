@@ -5,10 +5,16 @@
 #include <csignal>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include "store/mailbox_state.h"
 #include "transport/sender.h"
@@ -27,8 +33,10 @@ void log_outcome(const std::string& mailbox, const std::string& where, const Out
 }
 
 void count(PollResult& r, const Outcome& out) {
-  if (out.kind == Decision::Kind::duplicate) ++r.duplicates;
-  else ++r.ingested;
+  if (out.kind == Decision::Kind::duplicate)
+    ++r.duplicates;
+  else
+    ++r.ingested;
 }
 
 Result<std::string> read_file(const fs::path& p) {
@@ -164,33 +172,113 @@ Result<PollResult> MailboxPoller::poll_imap(store::Store& store, const Setup& se
   if (!seen) return seen.error();
   IngestOptions options = ingest_options(setup, mailbox_.name);
   size_t done = 0;
-  for (std::uint32_t uid : uids) {
-    if (stop && stop()) break;
-    auto raw = (*box)->fetch(uid, validity);
-    if (!raw) return raw.error();
-    auto tx = store.transaction();
-    if (!tx) return tx.error();
-    const std::string where = std::to_string(validity) + "/" + std::to_string(uid);
-    auto out = ingest(store, *raw, store::Source{mailbox_.name, where, ""}, options, clock);
-    if (!out) return out.error();
-    if (auto r = states.set_position(mailbox_.name, validity, std::max(uid, last)); !r) return r.error();
-    const bool was_seen = seen->count(uid) > 0;
-    if (auto r = states.add_pending(mailbox_.name, {validity, uid, was_seen}); !r) return r.error();
-    if (auto r = tx->commit(); !r) return r.error();
-    log_outcome(mailbox_.name, "UID " + std::to_string(uid), *out);
-    count(result, *out);
-    ++done;
-  }
+  // Messages are committed in batches (at most 100 or one second of work): one fsync per batch
+  // instead of one per message. Nothing reaches the server before its batch is committed, and
+  // a batch is committed before a stop or an error is returned.
+  std::optional<store::Transaction> tx;
+  std::vector<std::pair<std::uint32_t, Outcome>> batch;
+  auto batch_started = std::chrono::steady_clock::now();
+  auto commit = [&]() -> Result<void> {
+    if (!tx) return {};
+    if (auto r = tx->commit(); !r) return r;
+    tx.reset();
+    for (const auto& [uid, out] : batch) {
+      log_outcome(mailbox_.name, "UID " + std::to_string(uid), out);
+      count(result, out);
+    }
+    done += batch.size();
+    batch.clear();
+    return {};
+  };
+  {
+    // Fetching and ingesting overlap: a second thread fetches the next messages (at most 8 ahead)
+    // while this one parses, routes and stores. The IMAP connection belongs to that thread until it
+    // is joined; nothing it fetched reaches the server's flags before its batch is committed.
+    struct Fetched {
+      std::uint32_t uid;
+      Result<std::string> raw;
+    };
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Fetched> queue;
+    bool fetching = true, abort = false;
+    transport::ImapMailbox* connection = *box;
+    std::thread fetcher([&] {
+      for (std::uint32_t uid : uids) {
+        if (stop && stop()) break;
+        auto raw = connection->fetch(uid, validity);
+        const bool failed = !raw;
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return queue.size() < 8 || abort; });
+        if (abort) break;
+        queue.push_back(Fetched{uid, std::move(raw)});
+        cv.notify_all();
+        if (failed) break;
+      }
+      std::lock_guard lock(mu);
+      fetching = false;
+      cv.notify_all();
+    });
+    struct Join {
+      std::thread& t;
+      std::mutex& mu;
+      std::condition_variable& cv;
+      bool& abort;
+      ~Join() {
+        {
+          std::lock_guard lock(mu);
+          abort = true;
+        }
+        cv.notify_all();
+        t.join();
+      }
+    } join{fetcher, mu, cv, abort};
+    for (;;) {
+      std::optional<Fetched> next;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return !queue.empty() || !fetching; });
+        if (queue.empty()) break;
+        next.emplace(std::move(queue.front()));
+        queue.pop_front();
+        cv.notify_all();
+      }
+      if (stop && stop()) break;
+      const std::uint32_t uid = next->uid;
+      auto& raw = next->raw;
+      if (!raw) {
+        if (auto r = commit(); !r) return r.error();
+        return raw.error();
+      }
+      if (!tx) {
+        auto t = store.transaction();
+        if (!t) return t.error();
+        tx.emplace(std::move(*t));
+        batch_started = std::chrono::steady_clock::now();
+      }
+      const std::string where = std::to_string(validity) + "/" + std::to_string(uid);
+      auto out = ingest(store, *raw, store::Source{mailbox_.name, where, ""}, options, clock);
+      if (!out) return out.error();  // the open batch rolls back: those messages come again next poll
+      if (auto r = states.set_position(mailbox_.name, validity, std::max(uid, last)); !r) return r.error();
+      const bool was_seen = seen->count(uid) > 0;
+      if (auto r = states.add_pending(mailbox_.name, {validity, uid, was_seen}); !r) return r.error();
+      batch.emplace_back(uid, std::move(*out));
+      if (batch.size() >= 100 || std::chrono::steady_clock::now() - batch_started > std::chrono::seconds(1)) {
+        if (auto r = commit(); !r) return r.error();
+      }
+    }
+    if (auto r = commit(); !r) return r.error();
+  }  // the fetcher is joined: the connection is ours again
   result.waiting = static_cast<int>(uids.size() - done);
   // The worst moment to die: committed, the server not told yet (tests kill the daemon here).
   if (done > 0 && failpoint_active("poll.after_commit")) raise(SIGKILL);
   // Only now, after the commits, is the server told.
   if (auto r = finish_owed(store, validity); !r) return r.error();
-  auto tx = store.transaction();
-  if (!tx) return tx.error();
+  auto done_tx = store.transaction();
+  if (!done_tx) return done_tx.error();
   if (auto r = states.set_waiting(mailbox_.name, result.waiting); !r) return r.error();
   if (auto r = states.poll_succeeded(mailbox_.name, clock.now()); !r) return r.error();
-  if (auto r = tx->commit(); !r) return r.error();
+  if (auto r = done_tx->commit(); !r) return r.error();
   return result;
 }
 
@@ -201,7 +289,8 @@ Result<PollResult> MailboxPoller::poll_maildir(store::Store& store, const Setup&
   std::error_code ec;
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir / "new", ec))
-    if (e.is_regular_file()) files.push_back(e.path());
+    if (e.is_regular_file() && e.path().filename().string()[0] != '.')
+      files.push_back(e.path());  // Maildir: dot files are not mail
   if (ec) return make_error(Errc::temp_fail, (dir / "new").string() + ": " + ec.message());
   std::sort(files.begin(), files.end());
   IngestOptions options = ingest_options(setup, mailbox_.name);
@@ -219,7 +308,11 @@ Result<PollResult> MailboxPoller::poll_maildir(store::Store& store, const Setup&
     // Committed: now the file may leave new/. A crash before the rename brings it back as a
     // duplicate, never as a loss.
     fs::path target_dir = dir / "cur";
-    if (istarts_with(mailbox_.after, "move:")) target_dir = dir / ("." + mailbox_.after.substr(5)) / "cur";
+    if (istarts_with(mailbox_.after, "move:")) {
+      std::string folder = ".";
+      folder.append(mailbox_.after, 5, std::string::npos);  // Maildir++: .Folder
+      target_dir = dir / folder / "cur";
+    }
     fs::create_directories(target_dir, ec);
     const std::string info = mailbox_.after == "seen" ? ":2,S" : ":2,";
     fs::rename(f, target_dir / (f.filename().string() + info), ec);

@@ -199,6 +199,10 @@ Result<std::set<std::string>> ImapMailbox::capabilities() {
 }
 
 Result<std::vector<std::uint32_t>> ImapMailbox::uids_after(std::uint32_t after) {
+  // On a folder this connection already has selected, a server only shows mail that arrived
+  // since the last command once it has told us about it (EXISTS): NOOP first, or new mail would
+  // wait one more poll interval.
+  if (auto noop = command(server_ + "/" + url_path(mutf7(folder_)), "NOOP"); !noop) return noop.error();
   auto out = command(server_ + "/" + url_path(mutf7(folder_)), "UID SEARCH UID " + std::to_string(after + 1) + ":*");
   if (!out) return out.error();
   auto uids = numbers_after(*out, "SEARCH");
@@ -288,7 +292,10 @@ std::string ImapMailbox::uid_set(std::vector<std::uint32_t> uids) {
     while (j + 1 < uids.size() && uids[j + 1] == uids[j] + 1) ++j;
     if (!out.empty()) out += ",";
     out += std::to_string(uids[i]);
-    if (j > i) out += ":" + std::to_string(uids[j]);
+    if (j > i) {
+      out.push_back(':');
+      out.append(std::to_string(uids[j]));
+    }
     i = j + 1;
   }
   return out;

@@ -314,3 +314,41 @@ TEST_CASE("serve: SIGHUP with a broken rules file keeps the last good rules", "[
   CHECK(town.requests()[2]["department"] == "proprete");
   kill(town.daemon.pid(), SIGTERM);
 }
+
+TEST_CASE("serve --once on a Maildir: new/ moves to cur/ after the commit, acknowledgements are files",
+          "[daemon][maildir]") {
+  test::TempDir dir;
+  const std::string src = GUICHET_SOURCE_DIR;
+  std::filesystem::copy(src + "/etc/demo/inbox", dir.path() / "inbox", std::filesystem::copy_options::recursive);
+  test::write_file(dir.path() / "guichet.yaml",
+                   "commune: Champignac-en-Cambrousse\ndatabase: g.db\ndirectory: " + src + "/etc/directory.yaml\nrules: " +
+                       src + "/rules\nmailboxes:\n  - {name: mairie, url: 'maildir://inbox', address: mairie@champignac.example, "
+                       "department: accueil}\nsmtp:\n  url: maildir://outbox\n");
+  const std::string args = "--config '" + dir.str("guichet.yaml") + "'";
+  auto r = test::run_guichet("serve --once " + args);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  auto count = [](const std::filesystem::path& p) {
+    std::error_code ec;
+    if (!std::filesystem::exists(p, ec)) return 0L;
+    long n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(p)) n += e.path().filename().string()[0] != '.';
+    return n;
+  };
+  CHECK(count(dir.path() / "inbox/new") == 0);
+  CHECK(count(dir.path() / "inbox/cur") == 11);
+  json reqs = json::parse(test::run_guichet("list --json " + args).out);
+  CHECK(reqs.size() == 7);
+  // Six residents and one out-of-office: six acknowledgements, and a notice per agent.
+  int acks = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path() / "outbox/new"))
+    acks += test::read_file(e.path().string()).find("Auto-Submitted: auto-replied") != std::string::npos;
+  CHECK(acks == 6);
+  CHECK(r.err.find("UID") == std::string::npos);
+  CHECK(r.err.find("mailbox mairie 1794200000.M1P100.champignac Message-ID") != std::string::npos);
+  // Nothing left: a second cycle takes nothing and sends nothing.
+  auto again = test::run_guichet("serve --once " + args);
+  REQUIRE(again.status == 0);
+  CHECK(json::parse(test::run_guichet("list --json " + args).out).size() == 7);
+  CHECK(count(dir.path() / "outbox/new") == 12);
+}

@@ -64,6 +64,11 @@ TEST_CASE("status, search, flags, fetch and store by UID on a real Dovecot", "[i
   flags = box.flags({1, 2, 3});
   CHECK_FALSE((*flags)[2].count("\\Seen"));
   CHECK((*flags)[3].count("$Guichet"));
+  // Mail arriving while the folder is selected on our connection is seen by the next search.
+  dovecot.deliver(numbered_mail(4));
+  auto fresh = box.uids_after(3);
+  REQUIRE(fresh);
+  CHECK(*fresh == std::vector<std::uint32_t>{4});
   // A fetch naming an old UIDVALIDITY is refused.
   CHECK_FALSE(box.fetch(2, st->uidvalidity + 1));
 }
