@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
   auto stats = engine::drain(*st, **sender, clock, count);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!stats) return std::fprintf(stderr, "%s\n", stats.error().message.c_str()), 1;
-  std::printf("mails:           %d (%d sent, %d deferred, %d failed)\n", count, stats->sent, stats->retried, stats->failed);
+  std::printf("mails:           %d (%d sent, %d deferred, %d failed)\n", count, stats->sent, stats->retried,
+              stats->failed);
   std::printf("wall time:       %.2f s\n", s);
   std::printf("rate:            %.0f messages/s (one connection)\n", stats->sent / s);
   return stats->sent == count ? 0 : 1;

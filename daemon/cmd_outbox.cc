@@ -18,7 +18,8 @@ nlohmann::ordered_json outbox_json(const store::OutboxMail& m) {
   j["status"] = m.status;
   j["attempts"] = m.attempts;
   j["created_at"] = mail::format_rfc3339(m.created_at);
-  j["next_attempt_at"] = m.status == "queued" ? nlohmann::ordered_json(mail::format_rfc3339(m.next_attempt_at)) : nullptr;
+  j["next_attempt_at"] =
+      m.status == "queued" ? nlohmann::ordered_json(mail::format_rfc3339(m.next_attempt_at)) : nullptr;
   j["sent_at"] = m.sent_at ? nlohmann::ordered_json(mail::format_rfc3339(*m.sent_at)) : nullptr;
   j["last_error"] = m.last_error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.last_error);
   j["message_id"] = m.message_id;

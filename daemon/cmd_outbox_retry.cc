@@ -28,7 +28,8 @@ Command add_outbox_retry(CLI::App& outbox) {
     auto row = box.get(opt->id);
     if (!row) return report(row.error());
     if (!*row) return report(Error{Errc::data, "no outbox mail " + std::to_string(opt->id)});
-    if ((*row)->status == "sent") return report(Error{Errc::data, "mail " + std::to_string(opt->id) + " was sent already"});
+    if ((*row)->status == "sent")
+      return report(Error{Errc::data, "mail " + std::to_string(opt->id) + " was sent already"});
     SystemClock clock;
     const std::int64_t now = clock.now();
     const int hours = ctx.config.smtp ? ctx.config.smtp->retry_hours : 72;

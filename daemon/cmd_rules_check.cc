@@ -15,8 +15,8 @@ Command add_rules_check(CLI::App& rules) {
     const engine::Setup& s = *ctx.setup;
     std::cout << (s.config.file.empty() ? std::string("built-in defaults") : s.config.file) << ": ok\n";
     if (s.directory) {
-      std::cout << "  directory " << s.config.directory << ": " << s.directory->departments().size()
-                << " departments, " << s.directory->agents().size() << " agents\n";
+      std::cout << "  directory " << s.config.directory << ": " << s.directory->departments().size() << " departments, "
+                << s.directory->agents().size() << " agents\n";
     } else {
       std::cout << "  no directory (key \"directory\"): requests get no department unless a mailbox names one\n";
     }

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "engine/ingest.h"
+#include "engine/outbox.h"
 #include "mail/parse.h"
 #include "transport/mail_files.h"
 #include "util/clock.h"
@@ -69,20 +70,28 @@ Command add_rules_test(CLI::App& rules) {
 
     const auto& ro = routed->routing;
     const auto* rules = options.rules;
+    // The same brakes as ingest (RFC 3834): a machine's mail gets no acknowledgement.
+    std::optional<std::string> suppressed;
+    if (!routed->acknowledge)
+      suppressed = "the rule says acknowledge: false";
+    else
+      suppressed = engine::machine_reason(m, options.outgoing.own_addresses);
     if (opt->json) {
       nlohmann::ordered_json j;
       j["rule"] = ro.rules.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(ro.rules.front());
       j["rules"] = ro.rules;
       j["department"] = routed->department ? nlohmann::ordered_json(*routed->department) : nullptr;
       j["agent"] = ro.agent ? nlohmann::ordered_json(*ro.agent) : nullptr;
-      j["kind"] = {{"silence", ro.silence},
-                   {"delay", ro.delay ? nlohmann::ordered_json(*ro.delay) : nullptr},
-                   {"deemed_decision_on", ro.deemed_decision_on ? nlohmann::ordered_json(*ro.deemed_decision_on) : nullptr}};
+      j["kind"] = {
+          {"silence", ro.silence},
+          {"delay", ro.delay ? nlohmann::ordered_json(*ro.delay) : nullptr},
+          {"deemed_decision_on", ro.deemed_decision_on ? nlohmann::ordered_json(*ro.deemed_decision_on) : nullptr}};
       j["priority"] = ro.priority;
       j["tags"] = ro.tags;
       j["reference"] = *reference;
       j["template"] = routed->template_name;
-      j["acknowledge"] = routed->acknowledge;
+      j["acknowledge"] = !suppressed.has_value();
+      j["suppressed_because"] = suppressed ? nlohmann::ordered_json(*suppressed) : nullptr;
       j["trace"] = routed->evaluation.trace;
       j["acknowledgement"] = *text;
       print_json(j);
@@ -102,7 +111,8 @@ Command add_rules_test(CLI::App& rules) {
       for (const auto& t : ro.tags) std::cout << " " << t;
       std::cout << "\n";
     }
-    std::cout << "Acknowledgement: " << (routed->acknowledge ? routed->template_name : std::string("none (rule)"))
+    std::cout << "Acknowledgement: "
+              << (suppressed ? "none: " + *suppressed + " (shown below as it would read)" : routed->template_name)
               << ", reference " << *reference << "\n\nTrace:\n";
     for (const auto& line : routed->evaluation.trace) std::cout << "  " << line << "\n";
     std::cout << "\n" << *text;

@@ -29,8 +29,10 @@ std::atomic<bool> g_stop{false};
 std::atomic<bool> g_reload{false};
 
 void on_signal(int sig) {
-  if (sig == SIGHUP) g_reload = true;
-  else g_stop = true;
+  if (sig == SIGHUP)
+    g_reload = true;
+  else
+    g_stop = true;
 }
 
 void install_signals() {
@@ -59,8 +61,10 @@ class Daemon {
     spdlog::info("serving {} mailbox(es){}", slots_.size(), once_ ? ", one cycle" : "");
     int failing = 0;
     while (!g_stop) {
-      if (g_reload.exchange(false)) reload(watcher_.reload());
-      else if (auto r = watcher_.reload_if_changed()) reload(*r);
+      if (g_reload.exchange(false))
+        reload(watcher_.reload());
+      else if (auto r = watcher_.reload_if_changed())
+        reload(*r);
       failing = cycle();
       drain();
       notify_status();
@@ -82,8 +86,10 @@ class Daemon {
     for (const auto& mb : watcher_.current()->config.mailboxes) slots_.push_back(Slot{engine::MailboxPoller(mb), 0, 0});
     if (watcher_.current()->config.smtp) {
       auto sender = transport::make_sender(*watcher_.current()->config.smtp);
-      if (sender) sender_ = std::move(*sender);
-      else spdlog::error("smtp: {}", sender.error().message);
+      if (sender)
+        sender_ = std::move(*sender);
+      else
+        spdlog::error("smtp: {}", sender.error().message);
     } else {
       sender_.reset();
     }
@@ -214,7 +220,8 @@ Command add_serve(CLI::App& app) {
   c.needs = Needs::routing;
   c.run = [once](Context& ctx) -> int {
     install_signals();
-    if (spdlog::get_level() > spdlog::level::info) spdlog::set_level(spdlog::level::info);  // a daemon says what it does
+    if (spdlog::get_level() > spdlog::level::info)
+      spdlog::set_level(spdlog::level::info);  // a daemon says what it does
     Daemon d(ctx, *once);
     return d.run();
   };

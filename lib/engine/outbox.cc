@@ -1,7 +1,7 @@
 #include "engine/outbox.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <random>
 
@@ -41,7 +41,8 @@ std::optional<std::string> machine_reason(const mail::Message& m, const std::vec
   if (m.x_loop.find("guichet@") != std::string::npos) return "our own loop marker (X-Loop: " + m.x_loop + ")";
   if (m.bounce) return std::string("a delivery status notification (bounce)");
   if (m.auto_submitted)
-    return "an automatic message" + (m.auto_submitted_header.empty() ? std::string() : " (Auto-Submitted: " + m.auto_submitted_header + ")");
+    return "an automatic message" +
+           (m.auto_submitted_header.empty() ? std::string() : " (Auto-Submitted: " + m.auto_submitted_header + ")");
   if (m.list) return std::string("list or bulk mail");
   if (m.return_path && m.return_path->empty()) return std::string("a null sender (Return-Path: <>)");
   if (m.from.empty() || m.from.front().address.empty()) return std::string("no sender address");
@@ -128,7 +129,8 @@ Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, 
   if (from_address.empty()) from_address = policy.fallback_from;
   const mail::Address from{service ? service->name : options.commune, from_address};
   if (!mail::valid_address(from_address))
-    return event("acknowledgement_suppressed", {{"reason", "no valid sender address (mailbox address, department email or smtp.from)"}});
+    return event("acknowledgement_suppressed",
+                 {{"reason", "no valid sender address (mailbox address, department email or smtp.from)"}});
 
   const templates::Letter letter = letter_for(routed, m, request.reference, request.arrived, options);
   std::optional<std::string> reason;
@@ -170,9 +172,9 @@ Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, 
     // The resident's answer to the acknowledgement names its Message-ID: it threads here.
     if (auto r = store.add_thread_ids(request.request_id, sent->message_id, {}); !r) return r;
     if (auto r = event("acknowledgement_queued", {{"outbox", sent->outbox_id.value_or(0)},
-                                                   {"to", to},
-                                                   {"template", routed.template_name},
-                                                   {"message_id", sent->message_id}});
+                                                  {"to", to},
+                                                  {"template", routed.template_name},
+                                                  {"message_id", sent->message_id}});
         !r)
       return r;
   }
@@ -191,8 +193,9 @@ Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, 
     out.from = mail::Address{"guichet " + (service ? service->name : options.commune), from_address};
     out.reply_to = out.from;
     out.to = mail::Address{agent->first_name + " " + agent->last_name, agent->email};
-    out.subject = mail::tagged_subject(options.threading.reference_prefix, request.reference,
-                                       "Nouvelle demande : " + (m.subject.empty() ? std::string("(sans objet)") : m.subject));
+    out.subject =
+        mail::tagged_subject(options.threading.reference_prefix, request.reference,
+                             "Nouvelle demande : " + (m.subject.empty() ? std::string("(sans objet)") : m.subject));
     out.auto_submitted = "auto-generated";
     out.extra.emplace_back("X-Guichet-Reference", request.reference);
     out.body = std::move(*body);
@@ -221,7 +224,8 @@ Result<void> record_failure(store::Store& store, const store::OutboxMail& row, c
                             std::int64_t now) {
   if (row.request_id) {
     nlohmann::json detail{{"outbox", row.id}, {"kind", row.kind}, {"to", row.recipient}, {"error", error}};
-    if (auto r = store.add_event(row.request_id, std::nullopt, now, "guichet", "mail_failed", dump(detail)); !r) return r;
+    if (auto r = store.add_event(row.request_id, std::nullopt, now, "guichet", "mail_failed", dump(detail)); !r)
+      return r;
   }
   if (row.kind != "acknowledgement" && row.kind != "transfer") return {};
   mail::Outgoing out;
@@ -229,8 +233,9 @@ Result<void> record_failure(store::Store& store, const store::OutboxMail& row, c
   out.to = mail::Address{"", row.envelope_from};
   out.subject = "[guichet] Courriel non remis" + (row.reference.empty() ? std::string() : " (" + row.reference + ")");
   out.auto_submitted = "auto-generated";
-  out.body = "Bonjour,\n\nLe courriel de guichet (" + std::string(row.kind == "acknowledgement" ? "accusé de réception" : "avis de transfert") +
-             ") adressé à " + row.recipient + (row.reference.empty() ? std::string() : " pour la demande " + row.reference) +
+  out.body = "Bonjour,\n\nLe courriel de guichet (" +
+             std::string(row.kind == "acknowledgement" ? "accusé de réception" : "avis de transfert") + ") adressé à " +
+             row.recipient + (row.reference.empty() ? std::string() : " pour la demande " + row.reference) +
              " n'a pas pu être remis :\n\n    " + error +
              "\n\nLe demandeur n'a donc pas reçu cet envoi. Vérifiez son adresse et contactez-le par un autre moyen si "
              "besoin (téléphone, courrier).\n\n-- \nguichet\n";
@@ -259,7 +264,8 @@ Result<DrainStats> drain(store::Store& store, transport::Sender& sender, const C
       r = outbox.mark_sent(row.id, now);
       ++stats.sent;
       spdlog::info("outbox {}: {} to {} sent ({})", row.id, row.kind, row.recipient, res.detail);
-    } else if (res.status == transport::SendResult::Status::temporary && now + backoff(retry, row.attempts) <= row.give_up_at) {
+    } else if (res.status == transport::SendResult::Status::temporary &&
+               now + backoff(retry, row.attempts) <= row.give_up_at) {
       r = outbox.mark_retry(row.id, now + backoff(retry, row.attempts), res.detail);
       ++stats.retried;
       spdlog::warn("outbox {}: {} to {} deferred: {}", row.id, row.kind, row.recipient, res.detail);

@@ -46,8 +46,8 @@ struct DrainStats {
 };
 
 struct RetryPolicy {
-  int first_delay = 60;   // seconds; doubles at each attempt
-  int max_delay = 3600;   // between two attempts
+  int first_delay = 60;  // seconds; doubles at each attempt
+  int max_delay = 3600;  // between two attempts
 };
 
 // Sends what is due (at most `limit` mails), stopping early when `stop` says so.

@@ -26,9 +26,9 @@
 namespace guichet::engine {
 
 struct PollResult {
-  int ingested = 0;    // new requests and attached messages
+  int ingested = 0;  // new requests and attached messages
   int duplicates = 0;
-  int waiting = 0;     // left on the server (stopped early)
+  int waiting = 0;  // left on the server (stopped early)
 };
 
 class MailboxPoller {

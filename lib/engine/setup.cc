@@ -42,8 +42,8 @@ Result<std::shared_ptr<const Setup>> load_setup(const std::string& config_path) 
   if (setup->directory) {
     for (const auto& mb : setup->config.mailboxes) {
       if (mb.department && !setup->directory->department(*mb.department))
-        append(errors, setup->config.file + ": mailbox \"" + mb.name + "\": unknown department \"" +
-                           *mb.department + "\" (not in " + setup->config.directory + ")");
+        append(errors, setup->config.file + ": mailbox \"" + mb.name + "\": unknown department \"" + *mb.department +
+                           "\" (not in " + setup->config.directory + ")");
     }
   }
   if (!setup->config.rules.empty()) {

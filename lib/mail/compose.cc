@@ -170,7 +170,8 @@ std::string mailbox_text(const Address& a) {
     const unsigned char c = static_cast<unsigned char>(ch);
     if (c >= 0x7F || ch == '"' || ch == '\\') atom_safe = false;
   }
-  if (atom_safe && name.size() <= 60 && name.find("=?") == std::string::npos) return "\"" + name + "\" <" + a.address + ">";
+  if (atom_safe && name.size() <= 60 && name.find("=?") == std::string::npos)
+    return "\"" + name + "\" <" + a.address + ">";
   return encode_header_text(name) + " <" + a.address + ">";
 }
 
@@ -196,7 +197,8 @@ std::string id_list(const std::vector<std::string>& ids) {
 
 Result<std::string> compose(const Outgoing& m) {
   for (const Address* a : {&m.from, &m.to}) {
-    if (!valid_address(a->address)) return make_error(Errc::data, "unsafe or invalid address \"" + one_line(a->address) + "\"");
+    if (!valid_address(a->address))
+      return make_error(Errc::data, "unsafe or invalid address \"" + one_line(a->address) + "\"");
   }
   if (!m.reply_to.address.empty() && !valid_address(m.reply_to.address))
     return make_error(Errc::data, "unsafe or invalid Reply-To address \"" + one_line(m.reply_to.address) + "\"");
@@ -216,7 +218,8 @@ Result<std::string> compose(const Outgoing& m) {
   field("X-Auto-Response-Suppress", "All");
   for (const auto& [name, value] : m.extra) {
     bool ok = !name.empty();
-    for (char ch : name) ok = ok && ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-');
+    for (char ch : name)
+      ok = ok && ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-');
     if (!ok) return make_error(Errc::data, "invalid header name \"" + one_line(name) + "\"");
     field(name, encode_header_text(value));
   }

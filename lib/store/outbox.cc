@@ -26,8 +26,8 @@ OutboxMail read_row(const Statement& s) {
   return m;
 }
 
-Result<std::vector<OutboxMail>> select(Database& db, const std::string& where, const std::function<void(Statement&)>& bind,
-                                       bool with_message) {
+Result<std::vector<OutboxMail>> select(Database& db, const std::string& where,
+                                       const std::function<void(Statement&)>& bind, bool with_message) {
   std::string sql = std::string("SELECT ") + kColumns + (with_message ? ", o.message" : "") +
                     " FROM outbox o LEFT JOIN requests r ON r.id = o.request_id " + where;
   auto st = db.prepare(sql);
@@ -56,8 +56,8 @@ Result<std::optional<std::int64_t>> Outbox::enqueue(const OutboxMail& m) {
 }
 
 Result<int> Outbox::acknowledgements_to(const std::string& recipient, std::int64_t since) {
-  auto st = db_.prepare(
-      "SELECT count(*) FROM outbox WHERE recipient = ?1 AND kind = 'acknowledgement' AND created_at >= ?2");
+  auto st =
+      db_.prepare("SELECT count(*) FROM outbox WHERE recipient = ?1 AND kind = 'acknowledgement' AND created_at >= ?2");
   if (!st) return st.error();
   st->bind(1, recipient).bind(2, since);
   auto row = st->step();
@@ -80,8 +80,8 @@ Result<void> Outbox::mark_sent(std::int64_t id, std::int64_t now) {
 }
 
 Result<void> Outbox::mark_retry(std::int64_t id, std::int64_t next_attempt_at, const std::string& error) {
-  auto st = db_.prepare(
-      "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?1");
+  auto st =
+      db_.prepare("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?1");
   if (!st) return st.error();
   st->bind(1, id).bind(2, next_attempt_at).bind(3, error);
   return st->run();
@@ -100,7 +100,8 @@ Result<std::optional<OutboxMail>> Outbox::mark_bounced(const std::string& messag
   st->bind(1, message_id).bind(2, detail);
   if (auto r = st->run(); !r) return r.error();
   if (db_.changes() == 0) return std::optional<OutboxMail>();
-  auto rows = select(db_, "WHERE o.message_id = ?1", [&](Statement& s) { s.bind(1, message_id); }, false);
+  auto rows = select(
+      db_, "WHERE o.message_id = ?1", [&](Statement& s) { s.bind(1, message_id); }, false);
   if (!rows) return rows.error();
   if (rows->empty()) return std::optional<OutboxMail>();
   return std::optional<OutboxMail>(rows->front());
@@ -130,14 +131,16 @@ Result<std::vector<OutboxMail>> Outbox::list(const std::vector<std::string>& sta
 }
 
 Result<std::optional<OutboxMail>> Outbox::get(std::int64_t id) {
-  auto rows = select(db_, "WHERE o.id = ?1", [&](Statement& s) { s.bind(1, id); }, true);
+  auto rows = select(
+      db_, "WHERE o.id = ?1", [&](Statement& s) { s.bind(1, id); }, true);
   if (!rows) return rows.error();
   if (rows->empty()) return std::optional<OutboxMail>();
   return std::optional<OutboxMail>(rows->front());
 }
 
 Result<std::optional<OutboxMail>> Outbox::find(const std::string& message_id) {
-  auto rows = select(db_, "WHERE o.message_id = ?1", [&](Statement& s) { s.bind(1, message_id); }, false);
+  auto rows = select(
+      db_, "WHERE o.message_id = ?1", [&](Statement& s) { s.bind(1, message_id); }, false);
   if (!rows) return rows.error();
   if (rows->empty()) return std::optional<OutboxMail>();
   return std::optional<OutboxMail>(rows->front());

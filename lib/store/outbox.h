@@ -19,7 +19,7 @@ struct OutboxMail {
   std::int64_t id = 0;
   std::optional<std::int64_t> request_id;
   std::string reference;  // of the request, when there is one
-  std::string kind;       // acknowledgement | notification | transfer | reminder | escalation | digest | alert | failure
+  std::string kind;  // acknowledgement | notification | transfer | reminder | escalation | digest | alert | failure
   std::string message_id;
   std::string envelope_from;
   std::string recipient;

@@ -17,15 +17,15 @@ namespace guichet::templates {
 struct Letter {
   std::string commune;
   std::string reference;
-  std::string subject;             // the resident's original subject
-  std::int64_t received_at = 0;    // when the town's server received the mail
+  std::string subject;           // the resident's original subject
+  std::int64_t received_at = 0;  // when the town's server received the mail
   mail::Address resident;
   const directory::Department* service = nullptr;
   const directory::Agent* agent = nullptr;  // nullptr: none yet; anonymous agents are not named
-  std::string silence = "none";    // acceptance | rejection | none
-  std::optional<std::string> delay;                // "2 mois"
+  std::string silence = "none";             // acceptance | rejection | none
+  std::optional<std::string> delay;         // "2 mois"
   std::optional<calendar::Date> deemed_decision_on;
-  std::vector<std::string> missing;                // pieces an incomplete request lacks
+  std::vector<std::string> missing;  // pieces an incomplete request lacks
   std::optional<calendar::Date> missing_deadline;
   const directory::Department* previous_service = nullptr;  // transfers
   std::string mailbox;

@@ -37,8 +37,8 @@ const Vocabulary& vocabulary() {
 }
 
 const std::vector<const char*>& required() {
-  static const std::vector<const char*> names = {kAcknowledgement, kRegistration, kAgentNotification, kTransfer,
-                                                 kReminder,        kEscalation,   kDigest};
+  static const std::vector<const char*> names = {
+      kAcknowledgement, kRegistration, kAgentNotification, kTransfer, kReminder, kEscalation, kDigest};
   return names;
 }
 
@@ -127,7 +127,7 @@ std::vector<std::string> check(const std::string& text) {
   std::vector<std::string> problems;
   std::vector<const Vocabulary*> scopes{&vocabulary()};
   std::vector<std::pair<std::string, size_t>> open;  // section names and where they opened
-  static const Vocabulary unknown_section;            // keeps scanning after an unknown section
+  static const Vocabulary unknown_section;           // keeps scanning after an unknown section
   for (size_t i = 0; i < text.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') {
@@ -149,8 +149,8 @@ std::vector<std::string> check(const std::string& text) {
     pos = end + closing.size();
     char sigil = tag.empty() ? '\0' : tag[0];
     if (triple) sigil = '&';
-    if (!triple && (sigil == '#' || sigil == '^' || sigil == '/' || sigil == '!' || sigil == '>' || sigil == '=' ||
-                    sigil == '&'))
+    if (!triple &&
+        (sigil == '#' || sigil == '^' || sigil == '/' || sigil == '!' || sigil == '>' || sigil == '=' || sigil == '&'))
       tag.erase(0, 1);
     const std::string name = trim(tag);
     switch (sigil) {
@@ -188,7 +188,8 @@ std::vector<std::string> check(const std::string& text) {
         }
     }
   }
-  for (const auto& [name, at] : open) problems.push_back(place(text, at) + ": section \"" + name + "\" is never closed");
+  for (const auto& [name, at] : open)
+    problems.push_back(place(text, at) + ": section \"" + name + "\" is never closed");
   if (problems.empty()) {
     kainjow::mustache::mustache m{text};
     if (!m.is_valid()) problems.push_back("1:1: " + m.error_message());

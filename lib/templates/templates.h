@@ -31,8 +31,8 @@ struct Vocabulary {
 const Vocabulary& vocabulary();
 
 // Every template guichet itself renders: they must exist and be valid.
-inline constexpr const char* kAcknowledgement = "accuse-reception";      // full receipt (procedure known)
-inline constexpr const char* kRegistration = "accuse-enregistrement";    // registration receipt
+inline constexpr const char* kAcknowledgement = "accuse-reception";    // full receipt (procedure known)
+inline constexpr const char* kRegistration = "accuse-enregistrement";  // registration receipt
 inline constexpr const char* kAgentNotification = "notification-agent";
 inline constexpr const char* kTransfer = "transfert";
 inline constexpr const char* kReminder = "relance";

@@ -33,8 +33,10 @@ int debug_lines(CURL*, curl_infotype type, char* data, size_t size, void* user) 
 std::string percent_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '%') out += "%25";
-    else out.push_back(c);
+    if (c == '%')
+      out += "%25";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -84,7 +86,8 @@ std::vector<std::uint32_t> numbers_after(const std::string& text, const std::str
     if (line.rfind("* " + keyword, 0) != 0) continue;
     std::istringstream words(line.substr(2 + keyword.size()));
     for (std::string w; words >> w;) {
-      if (!w.empty() && std::all_of(w.begin(), w.end(), ::isdigit)) out.push_back(static_cast<std::uint32_t>(std::stoul(w)));
+      if (!w.empty() && std::all_of(w.begin(), w.end(), ::isdigit))
+        out.push_back(static_cast<std::uint32_t>(std::stoul(w)));
     }
   }
   std::sort(out.begin(), out.end());
@@ -332,15 +335,21 @@ std::string ImapMailbox::mutf7(const std::string& utf8) {
     unsigned char c = static_cast<unsigned char>(utf8[i]);
     std::uint32_t cp = c;
     int len = 1;
-    if (c >= 0xF0) cp = c & 0x07, len = 4;
-    else if (c >= 0xE0) cp = c & 0x0F, len = 3;
-    else if (c >= 0xC0) cp = c & 0x1F, len = 2;
-    for (int k = 1; k < len && i + k < utf8.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
+    if (c >= 0xF0)
+      cp = c & 0x07, len = 4;
+    else if (c >= 0xE0)
+      cp = c & 0x0F, len = 3;
+    else if (c >= 0xC0)
+      cp = c & 0x1F, len = 2;
+    for (int k = 1; k < len && i + k < utf8.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
     i += static_cast<size_t>(len);
     if (cp >= 0x20 && cp <= 0x7E) {
       flush();
-      if (cp == '&') out += "&-";
-      else out.push_back(static_cast<char>(cp));
+      if (cp == '&')
+        out += "&-";
+      else
+        out.push_back(static_cast<char>(cp));
       continue;
     }
     if (cp >= 0x10000) {

@@ -25,7 +25,7 @@
 namespace guichet::transport {
 
 struct ImapSettings {
-  std::string url;           // imap://host[:port]/Folder or imaps://…
+  std::string url;  // imap://host[:port]/Folder or imaps://…
   std::string user, password;
   std::string oauth2_token;  // XOAUTH2 bearer token instead of a password
   bool tls_required = true;  // imap:// then needs STARTTLS

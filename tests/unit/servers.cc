@@ -86,7 +86,8 @@ void SmtpServer::start() {
   process_.start({"/usr/bin/python3", std::string(GUICHET_SOURCE_DIR) + "/tests/servers/smtp_server.py",
                   std::to_string(port_), dir()},
                  dir_.str("server.log"));
-  if (!wait_for_port(port_)) throw std::runtime_error("the SMTP test server did not start: " + read_file(dir_.str("server.log")));
+  if (!wait_for_port(port_))
+    throw std::runtime_error("the SMTP test server did not start: " + read_file(dir_.str("server.log")));
 }
 
 namespace {
@@ -116,10 +117,17 @@ Dovecot::Dovecot(bool move_capability) : imap_port_(free_port()) {
   chown((d + "/home/guichet/Maildir").c_str(), 1000, 1000);
   write_file(dir_.path() / "passwd", "guichet:{PLAIN}secret:1000:1000::" + d + "/home/guichet::\n");
   std::string conf =
-      "base_dir = " + d + "/run\n"
-      "state_dir = " + d + "/state\n"
-      "log_path = " + d + "/dovecot.log\n"
-      "info_log_path = " + d + "/dovecot.log\n"
+      "base_dir = " + d +
+      "/run\n"
+      "state_dir = " +
+      d +
+      "/state\n"
+      "log_path = " +
+      d +
+      "/dovecot.log\n"
+      "info_log_path = " +
+      d +
+      "/dovecot.log\n"
       "ssl = no\n"
       "disable_plaintext_auth = no\n"
       "auth_mechanisms = plain login\n"
@@ -128,16 +136,22 @@ Dovecot::Dovecot(bool move_capability) : imap_port_(free_port()) {
       "auth_username_format = %n\n"
       "protocols = imap\n"
       "listen = 127.0.0.1\n"
-      "passdb {\n  driver = passwd-file\n  args = " + d + "/passwd\n}\n"
-      "userdb {\n  driver = passwd-file\n  args = " + d + "/passwd\n}\n"
-      "service imap-login {\n  inet_listener imap {\n    port = " + std::to_string(imap_port_) +
+      "passdb {\n  driver = passwd-file\n  args = " +
+      d +
+      "/passwd\n}\n"
+      "userdb {\n  driver = passwd-file\n  args = " +
+      d +
+      "/passwd\n}\n"
+      "service imap-login {\n  inet_listener imap {\n    port = " +
+      std::to_string(imap_port_) +
       "\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}\n"
       "service pop3-login {\n  inet_listener pop3 {\n    port = 0\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}\n"
       "namespace inbox {\n  inbox = yes\n  separator = /\n}\n";
   if (!move_capability)
-    conf += "protocol imap {\n  imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT "
-            "THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH "
-            "SEARCHRES SPECIAL-USE\n}\n";
+    conf +=
+        "protocol imap {\n  imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT "
+        "THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH "
+        "SEARCHRES SPECIAL-USE\n}\n";
   write_file(dir_.path() / "dovecot.conf", conf);
 }
 

@@ -294,6 +294,16 @@ TEST_CASE("rules test shows the rule, the trace and the acknowledgement, and wri
   CHECK(ack.find("Paul Martin") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir.path() / "g.db"));
 
+  CHECK(j["acknowledge"] == true);
+  CHECK(j["suppressed_because"].is_null());
+  // An out-of-office is routed but never acknowledged, and the command says why.
+  auto oof = run_guichet("rules test --json --config " + q(dir.str("guichet.yaml")) + " " +
+                         demo_mail("1794240000.M5P100.champignac"));
+  REQUIRE(oof.status == 0);
+  json o = json::parse(oof.out);
+  CHECK(o["acknowledge"] == false);
+  CHECK(o["suppressed_because"].get<std::string>().find("automatic message") != std::string::npos);
+
   // The example configuration works from a checkout, in text too.
   auto text = run_guichet("rules test --config " + example_config() + " " + demo_mail("1794210000.M2P100.champignac"));
   REQUIRE(text.status == 0);

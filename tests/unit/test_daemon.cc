@@ -3,7 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -43,13 +46,16 @@ struct Town {
 
   void write_config(const std::string& after, const std::string& extra_mailboxes = "",
                     const std::string& rules = std::string(GUICHET_SOURCE_DIR) + "/rules") {
-    test::write_file(dir.path() / "guichet.yaml",
-                     "commune: Champignac-en-Cambrousse\ndatabase: g.db\ndirectory: " + std::string(GUICHET_SOURCE_DIR) +
-                         "/etc/directory.yaml\nrules: " + rules + "\nadmin: it@champignac.example\nalert_after_minutes: 0\n"
-                         "mailboxes:\n  - name: voirie\n    url: " + dovecot.url() +
-                         "\n    tls: none\n    user: guichet\n    password_file: imap-password\n    address: "
-                         "voirie@champignac.example\n    department: voirie\n    poll_seconds: 1\n    start: all\n    after: " +
-                         after + "\n" + extra_mailboxes + "smtp:\n  url: " + smtp.url() + "\n  tls: none\n");
+    test::write_file(
+        dir.path() / "guichet.yaml",
+        "commune: Champignac-en-Cambrousse\ndatabase: g.db\ndirectory: " + std::string(GUICHET_SOURCE_DIR) +
+            "/etc/directory.yaml\nrules: " + rules +
+            "\nadmin: it@champignac.example\nalert_after_minutes: 0\n"
+            "mailboxes:\n  - name: voirie\n    url: " +
+            dovecot.url() +
+            "\n    tls: none\n    user: guichet\n    password_file: imap-password\n    address: "
+            "voirie@champignac.example\n    department: voirie\n    poll_seconds: 1\n    start: all\n    after: " +
+            after + "\n" + extra_mailboxes + "smtp:\n  url: " + smtp.url() + "\n  tls: none\n");
   }
 
   std::string args() const { return "--config '" + dir.str("guichet.yaml") + "'"; }
@@ -252,11 +258,13 @@ TEST_CASE("serve: Dovecot stopped then started, the daemon recovers by itself an
   CHECK(town.wait_for([&] { return town.requests().size() == 2; }, 60));
   CHECK(town.log().find("mailbox voirie: working again") != std::string::npos);
   // One alert when it failed (alert_after_minutes: 0 here), one when it came back.
-  CHECK(town.wait_for([&] {
-    int alerts = 0;
-    for (const auto& m : town.smtp.received()) alerts += m.find("To: <it@champignac.example>") != std::string::npos;
-    return alerts == 2;
-  }, 20));
+  CHECK(town.wait_for(
+      [&] {
+        int alerts = 0;
+        for (const auto& m : town.smtp.received()) alerts += m.find("To: <it@champignac.example>") != std::string::npos;
+        return alerts == 2;
+      },
+      20));
   kill(town.daemon.pid(), SIGTERM);
 }
 
@@ -299,7 +307,8 @@ TEST_CASE("serve: SIGHUP with a broken rules file keeps the last good rules", "[
   town.dovecot.deliver(resident_mail(1, "Un trou"));
   town.start_daemon();
   REQUIRE(town.wait_for([&] { return town.requests().size() == 1; }));
-  test::write_file(rules.path() / "10-voirie.yaml", "- name: Voirie\n  when: { subject: trou }\n  then: { department: voirei }\n");
+  test::write_file(rules.path() / "10-voirie.yaml",
+                   "- name: Voirie\n  when: { subject: trou }\n  then: { department: voirei }\n");
   kill(town.daemon.pid(), SIGHUP);
   REQUIRE(town.wait_for([&] { return town.log().find("configuration change refused") != std::string::npos; }, 10));
   CHECK(town.log().find("10-voirie.yaml:3:") != std::string::npos);
@@ -320,10 +329,11 @@ TEST_CASE("serve --once on a Maildir: new/ moves to cur/ after the commit, ackno
   test::TempDir dir;
   const std::string src = GUICHET_SOURCE_DIR;
   std::filesystem::copy(src + "/etc/demo/inbox", dir.path() / "inbox", std::filesystem::copy_options::recursive);
-  test::write_file(dir.path() / "guichet.yaml",
-                   "commune: Champignac-en-Cambrousse\ndatabase: g.db\ndirectory: " + src + "/etc/directory.yaml\nrules: " +
-                       src + "/rules\nmailboxes:\n  - {name: mairie, url: 'maildir://inbox', address: mairie@champignac.example, "
-                       "department: accueil}\nsmtp:\n  url: maildir://outbox\n");
+  test::write_file(
+      dir.path() / "guichet.yaml",
+      "commune: Champignac-en-Cambrousse\ndatabase: g.db\ndirectory: " + src + "/etc/directory.yaml\nrules: " + src +
+          "/rules\nmailboxes:\n  - {name: mairie, url: 'maildir://inbox', address: mairie@champignac.example, "
+          "department: accueil}\nsmtp:\n  url: maildir://outbox\n");
   const std::string args = "--config '" + dir.str("guichet.yaml") + "'";
   auto r = test::run_guichet("serve --once " + args);
   INFO(r.err);
@@ -351,4 +361,31 @@ TEST_CASE("serve --once on a Maildir: new/ moves to cur/ after the commit, ackno
   REQUIRE(again.status == 0);
   CHECK(json::parse(test::run_guichet("list --json " + args).out).size() == 7);
   CHECK(count(dir.path() / "outbox/new") == 12);
+}
+
+TEST_CASE("serve tells systemd it is ready, how it is, and that it stops", "[daemon][systemd]") {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "inbox/new");
+  test::write_file(dir.path() / "inbox/new/1.eml", resident_mail(1));
+  test::write_file(
+      dir.path() / "guichet.yaml",
+      "database: g.db\nmailboxes:\n  - {name: mairie, url: 'maildir://inbox'}\nsmtp:\n  url: maildir://outbox\n");
+  const std::string path = dir.str("notify.sock");
+  int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+  REQUIRE(s >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  REQUIRE(bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  auto r = test::run_guichet("serve --once --config '" + dir.str("guichet.yaml") + "'", "", "NOTIFY_SOCKET=" + path);
+  REQUIRE(r.status == 0);
+  std::string all;
+  char buf[4096];
+  for (ssize_t n; (n = recv(s, buf, sizeof buf, MSG_DONTWAIT)) > 0;)
+    all.append(buf, static_cast<size_t>(n)).push_back('|');
+  close(s);
+  CHECK(all.find("READY=1") != std::string::npos);
+  CHECK(all.find("STATUS=1 mailboxes, 0 failing, 0 queued") != std::string::npos);
+  CHECK(all.find("WATCHDOG=1") != std::string::npos);
+  CHECK(all.find("STOPPING=1") != std::string::npos);
 }

@@ -112,3 +112,15 @@ TEST_CASE("a wrong password and a dead server are errors, not crashes", "[imap][
   REQUIRE_FALSE(gone);
   CHECK(gone.error().code == Errc::temp_fail);
 }
+
+TEST_CASE("TLS is required by default: a server without STARTTLS never sees the password", "[imap][dovecot]") {
+  test::Dovecot dovecot;  // ssl = no: it offers no STARTTLS
+  dovecot.start();
+  auto s = settings(dovecot);
+  s.tls_required = true;
+  ImapMailbox box(s);
+  auto st = box.status();
+  REQUIRE_FALSE(st);
+  CHECK(st.error().message.find("SSL") != std::string::npos);
+  CHECK(dovecot.log().find("user=<guichet>") == std::string::npos);
+}

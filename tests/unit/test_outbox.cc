@@ -34,12 +34,13 @@ std::string header(const mail::Message& m, const std::string& name) {
   return "";
 }
 
-std::string resident_mail(const std::string& id, const std::string& subject, const std::string& from = "Léa Martin <lea.martin@example.org>",
+std::string resident_mail(const std::string& id, const std::string& subject,
+                          const std::string& from = "Léa Martin <lea.martin@example.org>",
                           const std::string& extra = "") {
   return "From: " + from + "\r\nTo: voirie@champignac.example\r\nSubject: " + subject +
          "\r\nDate: Tue, 17 Nov 2026 09:30:00 +0100\r\nMessage-ID: <" + id +
-         ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n" + extra +
-         "\r\nBonjour,\r\nle lampadaire devant l'école est éteint depuis une semaine.\r\nMerci, Léa\r\n";
+         ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n" +
+         extra + "\r\nBonjour,\r\nle lampadaire devant l'école est éteint depuis une semaine.\r\nMerci, Léa\r\n";
 }
 
 // A commune with the shipped directory and rules, a database, and an SMTP server on loopback.
@@ -56,9 +57,12 @@ struct Town {
     const std::string src = GUICHET_SOURCE_DIR;
     test::write_file(dir.path() / "guichet.yaml",
                      "commune: Champignac-en-Cambrousse\ndatabase: g.db\ndirectory: " + src + "/etc/directory.yaml\n" +
-                         "rules: " + src + "/rules\nmailboxes:\n  - {name: voirie, url: 'maildir://in', department: voirie, "
-                         "address: voirie@champignac.example}\n  - {name: mairie, url: 'maildir://in2', address: mairie@champignac.example}\n"
-                         "smtp:\n  url: " + smtp.url() + "\n  tls: none\n  timeout_seconds: 5\n" + extra_config);
+                         "rules: " + src +
+                         "/rules\nmailboxes:\n  - {name: voirie, url: 'maildir://in', department: voirie, "
+                         "address: voirie@champignac.example}\n  - {name: mairie, url: 'maildir://in2', address: "
+                         "mairie@champignac.example}\n"
+                         "smtp:\n  url: " +
+                         smtp.url() + "\n  tls: none\n  timeout_seconds: 5\n" + extra_config);
     auto s = engine::load_setup(dir.str("guichet.yaml"));
     INFO((s ? std::string() : s.error().message));
     REQUIRE(s);
@@ -135,7 +139,9 @@ TEST_CASE("valid_address refuses what could inject into SMTP or a header", "[com
 }
 
 TEST_CASE("tagged_subject adds the reference once, without piling up Re: or tags", "[compose]") {
-  const std::string pre = "R\xC3\xA9" "f.";
+  const std::string pre =
+      "R\xC3\xA9"
+      "f.";
   CHECK(mail::tagged_subject(pre, "2026-000042", "Lampadaire éteint") == "[Réf. 2026-000042] Lampadaire éteint");
   CHECK(mail::tagged_subject(pre, "2026-000042", "RE : TR: Re: [Réf. 2026-000042] Lampadaire") ==
         "[Réf. 2026-000042] Lampadaire");
@@ -177,7 +183,8 @@ TEST_CASE("compose writes CRLF, encoded words, quoted-printable, and no line ove
   CHECK(m.subject == o.subject);
   CHECK(m.to.front().name == "Léa \"Lili\" Martin");
   CHECK(m.references == std::vector<std::string>{"root@example.org", "abc@example.org"});
-  CHECK(m.text == "Ligne accentuée : é\n.point en tête\nFrom the start\n" + std::string(2000, 'y') + "\nfin avec espace \n");
+  CHECK(m.text ==
+        "Ligne accentuée : é\n.point en tête\nFrom the start\n" + std::string(2000, 'y') + "\nfin avec espace \n");
   CHECK(header(m, "auto-submitted") == "auto-replied");
   CHECK(header(m, "x-auto-response-suppress") == "All");
   CHECK(header(m, "content-type").find("text/plain; charset=") == 0);
@@ -194,7 +201,8 @@ TEST_CASE("no automatic answer to a machine (RFC 3834)", "[outbox][rfc3834]") {
     CHECK(engine::machine_reason(mail::parse(test::corpus(name)), own));
   }
   CHECK_FALSE(reason(resident_mail("a@example.org", "Lampadaire")));
-  CHECK(*reason(resident_mail("b@x", "s", "Robot <no-reply@impots.example>")) == "a machine address (no-reply@impots.example)");
+  CHECK(*reason(resident_mail("b@x", "s", "Robot <no-reply@impots.example>")) ==
+        "a machine address (no-reply@impots.example)");
   CHECK(reason(resident_mail("c@x", "s", "<ne-pas-repondre@caf.example>")));
   CHECK(reason(resident_mail("d@x", "s", "<Ne_Pas_Répondre@ants.example>")));
   CHECK(reason(resident_mail("e@x", "s", "<MAILER-DAEMON@mx.example>")));
@@ -349,10 +357,13 @@ TEST_CASE("a vacation auto-responder answering for ten minutes gets one acknowle
     town.clock.set(town.clock.now() + 60);
     // The responder answers the newest mail it received from us, the way real ones do.
     auto last = mail::parse(town.smtp.received().back());
-    std::string answer = "From: Léa Martin <lea.martin@example.org>\r\nTo: voirie@champignac.example\r\n"
-                         "Subject: Absence du bureau : " + last.subject + "\r\nMessage-ID: <oof-" + std::to_string(minute) +
-                         "@example.org>\r\nIn-Reply-To: <" + last.message_id + ">\r\nAuto-Submitted: auto-replied\r\n"
-                         "Content-Type: text/plain; charset=utf-8\r\n\r\nJe suis absente jusqu'au 30 novembre.\r\n";
+    std::string answer =
+        "From: Léa Martin <lea.martin@example.org>\r\nTo: voirie@champignac.example\r\n"
+        "Subject: Absence du bureau : " +
+        last.subject + "\r\nMessage-ID: <oof-" + std::to_string(minute) + "@example.org>\r\nIn-Reply-To: <" +
+        last.message_id +
+        ">\r\nAuto-Submitted: auto-replied\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nJe suis absente jusqu'au 30 novembre.\r\n";
     town.ingest(answer);
     town.drain();
   }
@@ -375,7 +386,8 @@ TEST_CASE("a responder that hides what it is still meets the per-address limit",
   REQUIRE(rows);
   auto suppressed = town.events(rows->back().reference, "acknowledgement_suppressed");
   REQUIRE(suppressed.size() == 1);
-  CHECK(suppressed[0].find("limit reached: 3 acknowledgements to lea.martin@example.org in 24 hours") != std::string::npos);
+  CHECK(suppressed[0].find("limit reached: 3 acknowledgements to lea.martin@example.org in 24 hours") !=
+        std::string::npos);
   // The next day, the resident writes again and is acknowledged.
   town.clock.set(town.clock.now() + 86400);
   town.ingest(resident_mail("next-day@example.org", "Encore un souci", "Léa <lea.martin@example.org>"));
@@ -389,7 +401,8 @@ TEST_CASE("header injection through the subject and the From name never reaches 
   // An encoded subject and display name that decode to CR LF and fake headers.
   std::string raw =
       "From: =?UTF-8?Q?L=C3=A9a=0D=0ABcc=3A_victim=40evil=2Eexample?= <lea.martin@example.org>\r\n"
-      "To: voirie@champignac.example\r\nSubject: =?UTF-8?Q?Trottoir=0D=0ABcc=3A_victim2=40evil=2Eexample=0D=0A=0D=0Abody?=\r\n"
+      "To: voirie@champignac.example\r\nSubject: "
+      "=?UTF-8?Q?Trottoir=0D=0ABcc=3A_victim2=40evil=2Eexample=0D=0A=0D=0Abody?=\r\n"
       "Message-ID: <inject-1@example.org>\r\nDate: Tue, 17 Nov 2026 09:30:00 +0100\r\n"
       "Content-Type: text/plain; charset=utf-8\r\n\r\nTrottoir.\r\n";
   town.ingest(raw);

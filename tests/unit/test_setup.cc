@@ -27,9 +27,10 @@ const char* kVoirie = R"(- name: Voirie
 struct Town {
   test::TempDir dir;
   Town() {
-    test::write_file(dir.path() / "guichet.yaml",
-                     "commune: Champignac\ndatabase: guichet.db\ndirectory: directory.yaml\nrules: rules\n"
-                     "templates: templates\nmailboxes:\n  - {name: mairie, url: 'maildir://inbox', department: accueil}\n");
+    test::write_file(
+        dir.path() / "guichet.yaml",
+        "commune: Champignac\ndatabase: guichet.db\ndirectory: directory.yaml\nrules: rules\n"
+        "templates: templates\nmailboxes:\n  - {name: mairie, url: 'maildir://inbox', department: accueil}\n");
     test::write_file(dir.path() / "directory.yaml", kDirectory);
     test::write_file(dir.path() / "rules/20-voirie.yaml", kVoirie);
     test::write_file(dir.path() / "templates/merci.mustache", "Merci {{resident.name}}.\n");
@@ -74,8 +75,9 @@ TEST_CASE("load_setup reports the problems of every file at once, with their pla
 
 TEST_CASE("a mailbox naming an unknown department is refused", "[setup]") {
   Town town;
-  town.rewrite("guichet.yaml",
-               "directory: directory.yaml\nmailboxes:\n  - {name: mairie, url: 'maildir://inbox', department: urbanism}\n");
+  town.rewrite(
+      "guichet.yaml",
+      "directory: directory.yaml\nmailboxes:\n  - {name: mairie, url: 'maildir://inbox', department: urbanism}\n");
   auto s = engine::load_setup(town.config());
   REQUIRE_FALSE(s);
   CHECK(s.error().message.find("mailbox \"mairie\": unknown department \"urbanism\"") != std::string::npos);
@@ -99,9 +101,9 @@ TEST_CASE("a broken rules file is refused on reload and the last good rules stay
   const std::string& m = attempt->error().message;
   CHECK(m.find(town.dir.str("rules/30-proprete.yaml") + ":2:") != std::string::npos);
   CHECK(m.find("unknown department \"proprete\"") != std::string::npos);
-  CHECK(watcher.current() == *first);               // the old rules route mail meanwhile
+  CHECK(watcher.current() == *first);  // the old rules route mail meanwhile
   CHECK(watcher.current()->rules->rules().size() == 1);
-  CHECK_FALSE(watcher.reload_if_changed());          // reported once per change, not every poll
+  CHECK_FALSE(watcher.reload_if_changed());  // reported once per change, not every poll
 
   // The admin fixes it: the new rules take over.
   town.rewrite("rules/30-proprete.yaml", R"y(- name: Propreté

@@ -20,12 +20,24 @@ bool has(const std::vector<std::string>& problems, const std::string& needle) {
 }
 
 struct Fixture {
-  directory::Department service{"voirie", "Services techniques, voirie", "voirie@champignac.example",
-                                "Centre technique municipal, 4 rue des Ateliers, 99123 Champignac", "01 23 45 67 20",
-                                "pmartin", std::nullopt, {}};
-  directory::Agent agent{"pmartin", "Paul", "Martin", "Responsable des services techniques",
-                         "Centre technique municipal, 4 rue des Ateliers, 99123 Champignac", "p.martin@champignac.example",
-                         {"voirie"}, false, std::nullopt, ""};
+  directory::Department service{"voirie",
+                                "Services techniques, voirie",
+                                "voirie@champignac.example",
+                                "Centre technique municipal, 4 rue des Ateliers, 99123 Champignac",
+                                "01 23 45 67 20",
+                                "pmartin",
+                                std::nullopt,
+                                {}};
+  directory::Agent agent{"pmartin",
+                         "Paul",
+                         "Martin",
+                         "Responsable des services techniques",
+                         "Centre technique municipal, 4 rue des Ateliers, 99123 Champignac",
+                         "p.martin@champignac.example",
+                         {"voirie"},
+                         false,
+                         std::nullopt,
+                         ""};
 
   templates::Letter letter(const std::string& silence) {
     templates::Letter l;
@@ -100,8 +112,7 @@ TEST_CASE("template structure errors are reported, not rendered", "[templates]")
   CHECK(has(templates::check("a\x01z"), "control character"));
 }
 
-TEST_CASE("a templates folder overrides the built-in ones file by file; errors carry file:line:column",
-          "[templates]") {
+TEST_CASE("a templates folder overrides the built-in ones file by file; errors carry file:line:column", "[templates]") {
   test::TempDir dir;
   test::write_file(dir.path() / "accuse-reception.mustache", "Reçu {{received}}.\n");
   test::write_file(dir.path() / "merci.mustache", "Merci {{resident.name}}.\n");
@@ -201,7 +212,8 @@ TEST_CASE("the default acknowledgement carries every mention the law requires", 
   }
   SECTION("L111-2: the agent's first name, last name, title and administrative address") {
     CHECK(rejection.find("Paul Martin, Responsable des services techniques") != std::string::npos);
-    CHECK(rejection.find("    Centre technique municipal, 4 rue des Ateliers, 99123 Champignac\n") != std::string::npos);
+    CHECK(rejection.find("    Centre technique municipal, 4 rue des Ateliers, 99123 Champignac\n") !=
+          std::string::npos);
   }
   SECTION("L111-2's exception: an anonymous agent is not named, the service is") {
     f.agent.anonymous = true;
