@@ -51,7 +51,8 @@ void read_secret(YamlDoc& doc, const YAML::Node& node, const std::string& base_d
 Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
   Mailbox m;
   doc.check_keys(n, {"name", "url", "tls", "user", "password_file", "password_env", "department", "after",
-                     "sent_folder", "poll_seconds", "start", "address", "password_credential", "oauth2_token_file"});
+                     "sent_folder", "poll_seconds", "start", "address", "password_credential", "oauth2_token_file",
+                     "tls_ca_file"});
   if (auto v = doc.string(n, "name", true)) m.name = *v;
   if (auto v = doc.string(n, "url", true)) {
     m.url = resolve_url(base_dir, *v);
@@ -63,6 +64,7 @@ Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_
     if (!one_of(m.tls, {"required", "none"})) doc.error(n["tls"], "tls must be \"required\" or \"none\"");
   }
   if (auto v = doc.string(n, "user")) m.user = *v;
+  if (auto v = doc.string(n, "tls_ca_file")) m.tls_ca_file = resolve(base_dir, *v);
   if (auto v = doc.string(n, "address")) m.address = *v;
   else if (m.user.find('@') != std::string::npos) m.address = m.user;
   if (!m.address.empty() && !mail::valid_address(m.address))

@@ -19,6 +19,7 @@ struct Mailbox {
   std::string name;                   // used in logs, `--mailbox`, and as the source of each message
   std::string url;                    // imap://, imaps:// or maildir:///path
   std::string tls = "required";       // required | none (plain text: loopback tests only)
+  std::string tls_ca_file;            // trust this CA (a town's own) besides the system's
   std::string user;
   std::string password_file;          // resolved path; or
   std::string password_env;           // the name of an environment variable; or

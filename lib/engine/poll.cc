@@ -61,6 +61,7 @@ Result<transport::ImapMailbox*> MailboxPoller::imap() {
   s.url = mailbox_.url;
   s.user = mailbox_.user;
   s.tls_required = mailbox_.tls != "none";
+  s.ca_file = mailbox_.tls_ca_file;
   if (!mailbox_.oauth2_token_file.empty()) {
     auto token = transport::read_secret(mailbox_.oauth2_token_file, "");
     if (!token) return token.error();

@@ -134,6 +134,7 @@ Result<std::string> ImapMailbox::perform(const std::string& url, const std::stri
     // imap:// never upgrades by itself: STARTTLS or nothing, unless the config says plain text.
     if (s_.tls_required && istarts_with(s_.url, "imap://"))
       curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+    if (!s_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, s_.ca_file.c_str());
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(s_.timeout_seconds));
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(s_.timeout_seconds));

@@ -29,6 +29,7 @@ struct ImapSettings {
   std::string user, password;
   std::string oauth2_token;  // XOAUTH2 bearer token instead of a password
   bool tls_required = true;  // imap:// then needs STARTTLS
+  std::string ca_file;       // a CA to trust for the server's certificate (CURLOPT_CAINFO)
   int timeout_seconds = 60;
 };
 

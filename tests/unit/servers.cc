@@ -109,8 +109,15 @@ std::vector<std::string> SmtpServer::envelopes() const { return files_with(dir()
 
 namespace guichet::test {
 
-Dovecot::Dovecot(bool move_capability) : imap_port_(free_port()) {
+Dovecot::Dovecot(bool move_capability, bool tls) : imap_port_(free_port()) {
   const std::string d = dir_.str();
+  if (tls) {
+    imaps_port_ = free_port();
+    const std::string cmd = "/usr/bin/openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+                            "-addext subjectAltName=IP:127.0.0.1 -keyout " + d + "/key.pem -out " + d +
+                            "/cert.pem >" + d + "/openssl.log 2>&1";
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl req failed");
+  }
   fs::create_directories(dir_.path() / "home" / "guichet" / "Maildir");
   chown((d + "/home").c_str(), 1000, 1000);
   chown((d + "/home/guichet").c_str(), 1000, 1000);
@@ -126,9 +133,8 @@ Dovecot::Dovecot(bool move_capability) : imap_port_(free_port()) {
       d +
       "/dovecot.log\n"
       "info_log_path = " +
-      d +
-      "/dovecot.log\n"
-      "ssl = no\n"
+      d + "/dovecot.log\n" +
+      (tls ? "ssl = yes\nssl_cert = <" + d + "/cert.pem\nssl_key = <" + d + "/key.pem\n" : std::string("ssl = no\n")) +
       "disable_plaintext_auth = no\n"
       "auth_mechanisms = plain login\n"
       "mail_location = maildir:~/Maildir\n"
@@ -144,7 +150,7 @@ Dovecot::Dovecot(bool move_capability) : imap_port_(free_port()) {
       "/passwd\n}\n"
       "service imap-login {\n  inet_listener imap {\n    port = " +
       std::to_string(imap_port_) +
-      "\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}\n"
+      "\n  }\n  inet_listener imaps {\n    port = " + std::to_string(imaps_port_) + "\n  }\n}\n"
       "service pop3-login {\n  inet_listener pop3 {\n    port = 0\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}\n"
       "namespace inbox {\n  inbox = yes\n  separator = /\n}\n";
   if (!move_capability)

@@ -61,11 +61,15 @@ namespace guichet::test {
 // `doveadm save`. `move_capability`: false announces a capability list without MOVE.
 class Dovecot {
  public:
-  explicit Dovecot(bool move_capability = true);
+  // `tls`: a self-signed certificate for 127.0.0.1 (ca_file()), STARTTLS on imap_port() and
+  // implicit TLS on imaps_port().
+  explicit Dovecot(bool move_capability = true, bool tls = false);
   ~Dovecot() { stop(); }
   void start();
   void stop();
   int imap_port() const { return imap_port_; }
+  int imaps_port() const { return imaps_port_; }
+  std::string ca_file() const { return dir_.str("cert.pem"); }
   std::string url(const std::string& folder = "INBOX") const {
     return "imap://127.0.0.1:" + std::to_string(imap_port_) + "/" + folder;
   }
@@ -78,6 +82,7 @@ class Dovecot {
  private:
   TempDir dir_;
   int imap_port_;
+  int imaps_port_ = 0;
   Process process_;
 };
 

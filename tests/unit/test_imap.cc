@@ -124,3 +124,38 @@ TEST_CASE("TLS is required by default: a server without STARTTLS never sees the 
   CHECK(st.error().message.find("SSL") != std::string::npos);
   CHECK(dovecot.log().find("user=<guichet>") == std::string::npos);
 }
+
+TEST_CASE("imaps:// and STARTTLS with the town's CA; an unknown certificate is refused", "[imap][dovecot][tls]") {
+  test::Dovecot dovecot(true, true);
+  dovecot.start();
+  dovecot.deliver(numbered_mail(1));
+  transport::ImapSettings s;
+  s.user = "guichet";
+  s.password = "secret";
+  s.timeout_seconds = 10;
+  s.ca_file = dovecot.ca_file();
+  s.url = "imaps://127.0.0.1:" + std::to_string(dovecot.imaps_port()) + "/INBOX";
+  {
+    ImapMailbox implicit_tls(s);
+    auto st = implicit_tls.status();
+    INFO((st ? std::string() : st.error().message) << dovecot.log());
+    REQUIRE(st);
+    CHECK(st->messages == 1);
+  }
+  s.url = dovecot.url();  // imap:// on the plain port: STARTTLS is required, and offered
+  {
+    ImapMailbox starttls(s);
+    auto st = starttls.status();
+    INFO((st ? std::string() : st.error().message));
+    REQUIRE(st);
+    auto raw = starttls.fetch(1, st->uidvalidity);
+    REQUIRE(raw);
+    CHECK(raw->find("Subject: Message 1") != std::string::npos);
+  }
+  s.ca_file.clear();  // the system's CAs do not know this certificate
+  s.url = "imaps://127.0.0.1:" + std::to_string(dovecot.imaps_port()) + "/INBOX";
+  ImapMailbox unknown(s);
+  auto refused = unknown.status();
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.find("certificate") != std::string::npos);
+}

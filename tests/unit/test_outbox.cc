@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <csignal>
+
 #include "engine/outbox.h"
 #include "engine/setup.h"
 #include "helpers.h"
@@ -469,4 +471,34 @@ TEST_CASE("STARTTLS is required by default: a server without it gets nothing, th
   CHECK(server.received().empty());
   INFO(res.detail);
   CHECK((res.detail.find("SSL") != std::string::npos || res.detail.find("TLS") != std::string::npos));
+}
+
+TEST_CASE("a crash while sending loses no queued mail and sends the one in flight at most twice",
+          "[outbox][smtp][crash]") {
+  test::TempDir dir;
+  test::SmtpServer smtp;
+  smtp.start();
+  const std::string src = GUICHET_SOURCE_DIR;
+  test::write_file(dir.path() / "guichet.yaml",
+                   "commune: Champignac-en-Cambrousse\ndatabase: g.db\ndirectory: " + src + "/etc/directory.yaml\nrules: " +
+                       src + "/rules\nmailboxes:\n  - {name: voirie, url: 'maildir://in', department: voirie, address: "
+                       "voirie@champignac.example}\nsmtp:\n  url: " + smtp.url() + "\n  tls: none\n");
+  const std::string args = "--config '" + dir.str("guichet.yaml") + "'";
+  for (int i = 0; i < 3; ++i) {
+    auto r = test::run_guichet("ingest --mailbox voirie " + args + " -",
+                               resident_mail("crash-" + std::to_string(i) + "@example.org", "Trottoir " + std::to_string(i),
+                                             "Résident <r" + std::to_string(i) + "@example.org>"));
+    REQUIRE(r.status == 0);
+  }
+  // 3 acknowledgements and 3 notices queued; the sender dies right after the first 250.
+  auto killed = test::run_guichet("outbox send " + args, "", "GUICHET_FAILPOINTS=drain.after_send");
+  CHECK(killed.status == 128 + SIGKILL);
+  CHECK(smtp.received().size() == 1);
+  auto again = test::run_guichet("outbox send " + args);
+  INFO(again.err);
+  REQUIRE(again.status == 0);
+  CHECK(again.out.find("6 sent, 0 deferred, 0 failed") == 0);
+  CHECK(smtp.received().size() == 7);  // every mail once, the one in flight twice
+  auto left = test::run_guichet("outbox --json " + args);
+  CHECK(nlohmann::json::parse(left.out).empty());
 }
