@@ -268,9 +268,9 @@ Result<DrainStats> drain(store::Store& store, transport::Sender& sender, const C
       r = outbox.mark_sent(row.id, now);
       ++stats.sent;
       spdlog::info("outbox {}: {} to {} sent ({})", row.id, row.kind, row.recipient, res.detail);
-    } else if (res.status == transport::SendResult::Status::temporary &&
-               now + backoff(retry, row.attempts) <= row.give_up_at) {
-      r = outbox.mark_retry(row.id, now + backoff(retry, row.attempts), res.detail);
+    } else if (const std::int64_t next = now + backoff(retry, row.attempts);
+               res.status == transport::SendResult::Status::temporary && next <= row.give_up_at) {
+      r = outbox.mark_retry(row.id, next, res.detail);
       ++stats.retried;
       spdlog::warn("outbox {}: {} to {} deferred: {}", row.id, row.kind, row.recipient, res.detail);
     } else {

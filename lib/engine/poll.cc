@@ -152,10 +152,12 @@ Result<PollResult> MailboxPoller::poll_imap(store::Store& store, const Setup& se
       last = status->uidnext > 0 ? status->uidnext - 1 : 0;
       spdlog::info("mailbox {}: first run, start: now: mail from UID {} on", mailbox_.name, last + 1);
     } else if (istarts_with(mailbox_.start, "since:")) {
+      // The mail received since that day now; from then on, only what arrives after it.
       auto since = (*box)->uids_since(mailbox_.start.substr(6));
       if (!since) return since.error();
       uids = *since;
       have_uids = true;
+      last = status->uidnext > 0 ? status->uidnext - 1 : 0;
     }
     auto tx = store.transaction();
     if (!tx) return tx.error();

@@ -21,7 +21,7 @@ TEST_CASE("a named file that does not exist is a configuration error", "[config]
   CHECK(c.error().code == Errc::config);
 }
 
-TEST_CASE("a full configuration; relative paths are relative to the file", "[config]") {
+TEST_CASE("a full configuration, relative paths are relative to the file", "[config]") {
   test::TempDir dir;
   test::write_file(dir.path() / "etc/guichet.yaml", R"(commune: Champignac-en-Cambrousse
 database: var/guichet.db

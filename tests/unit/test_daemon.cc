@@ -100,7 +100,7 @@ struct Town {
 
 }  // namespace
 
-TEST_CASE("serve: new mail is ingested once; a second cycle takes nothing again", "[daemon][dovecot]") {
+TEST_CASE("serve: new mail is ingested once, a second cycle takes nothing again", "[daemon][dovecot]") {
   Town town;
   for (int i = 1; i <= 3; ++i) town.dovecot.deliver(resident_mail(i));
   auto r = town.once();
@@ -388,4 +388,22 @@ TEST_CASE("serve tells systemd it is ready, how it is, and that it stops", "[dae
   CHECK(all.find("STATUS=1 mailboxes, 0 failing, 0 queued") != std::string::npos);
   CHECK(all.find("WATCHDOG=1") != std::string::npos);
   CHECK(all.find("STOPPING=1") != std::string::npos);
+}
+
+TEST_CASE("serve: the first run takes what `start` says, then only what arrives", "[daemon][dovecot]") {
+  for (const std::string start : {"now", "since:2000-01-01", "since:2999-01-01"}) {
+    INFO("start: " << start);
+    Town town;
+    std::string conf = test::read_file(town.dir.str("guichet.yaml"));
+    conf.replace(conf.find("start: all"), 10, "start: " + start);
+    test::write_file(town.dir.path() / "guichet.yaml", conf);
+    town.dovecot.deliver(resident_mail(1));
+    town.dovecot.deliver(resident_mail(2));
+    REQUIRE(town.once().status == 0);
+    const size_t first = start == "since:2000-01-01" ? 2 : 0;
+    CHECK(town.requests().size() == first);
+    town.dovecot.deliver(resident_mail(3));
+    REQUIRE(town.once().status == 0);
+    CHECK(town.requests().size() == first + 1);
+  }
 }

@@ -125,7 +125,7 @@ TEST_CASE("TLS is required by default: a server without STARTTLS never sees the 
   CHECK(dovecot.log().find("user=<guichet>") == std::string::npos);
 }
 
-TEST_CASE("imaps:// and STARTTLS with the town's CA; an unknown certificate is refused", "[imap][dovecot][tls]") {
+TEST_CASE("imaps:// and STARTTLS with the town's CA, an unknown certificate is refused", "[imap][dovecot][tls]") {
   test::Dovecot dovecot(true, true);
   dovecot.start();
   dovecot.deliver(numbered_mail(1));

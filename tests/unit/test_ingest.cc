@@ -43,7 +43,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("each new mail becomes a request; the same mail again is a duplicate", "[ingest]") {
+TEST_CASE("each new mail becomes a request, the same mail again is a duplicate", "[ingest]") {
   Fixture f;
   std::string raw = test::corpus("gmail-utf8-attachment.eml");
   auto first = f.ingest(raw, "etat-civil", "etat-civil");
@@ -73,9 +73,11 @@ TEST_CASE("each new mail becomes a request; the same mail again is a duplicate",
   REQUIRE(req.messages[0].sources.size() == 2);
   CHECK(req.messages[0].sources[0].mailbox == "etat-civil");
   CHECK(req.messages[0].sources[1].mailbox == "mairie");
-  REQUIRE(req.events.size() == 2);
+  REQUIRE(req.events.size() == 3);
   CHECK(req.events[0].kind == "created");
-  CHECK(req.events[1].kind == "duplicate");
+  CHECK(req.events[1].kind == "acknowledgement_suppressed");  // no smtp in this configuration
+  CHECK(req.events[1].detail_json == R"({"reason":"no smtp configured"})");
+  CHECK(req.events[2].kind == "duplicate");
   REQUIRE(req.messages[0].attachments.size() == 1);
   CHECK(req.messages[0].attachments[0].filename == "demande_acte_né.pdf");
 }

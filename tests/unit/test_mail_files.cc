@@ -45,7 +45,7 @@ TEST_CASE("mbox with CRLF line endings", "[files][mbox]") {
   CHECK(got[1] == "Subject: b\r\n\r\nB\r\n");
 }
 
-TEST_CASE("Maildir: new/ then cur/, in name order; tmp/ is never read", "[files][maildir]") {
+TEST_CASE("Maildir: new/ then cur/, in name order, tmp/ is never read", "[files][maildir]") {
   test::TempDir dir;
   test::write_file(dir.path() / "md/new/1700000002.b", "Subject: new2\n\nx\n");
   test::write_file(dir.path() / "md/new/1700000001.a", "Subject: new1\n\nx\n");

@@ -10,7 +10,7 @@ using guichet::mail::parse;
 
 using guichet::test::has_problem;
 
-TEST_CASE("trap: To: undisclosed-recipients: without ';' (mimetic's to() throws, then segfaults)", "[mimetic]") {
+TEST_CASE("trap: To: undisclosed-recipients: without the final semicolon (mimetic's to() throws, then segfaults)", "[mimetic]") {
   Message m = parse(guichet::test::corpus("undisclosed-recipients.eml"));
   CHECK(m.to.empty());
   CHECK(m.from[0].name == "Association des parents");

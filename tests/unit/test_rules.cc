@@ -134,7 +134,7 @@ TEST_CASE("all, any, not, and a trace of every test evaluated", "[rules]") {
   CHECK(no.trace.back() == "no rule matched: the mailbox's department applies");
 }
 
-TEST_CASE("first match wins; continue lets later rules add to it", "[rules]") {
+TEST_CASE("first match wins, continue lets later rules add to it", "[rules]") {
   auto set = rules(R"(- name: urgent
   when: { subject: urgent }
   then: { priority: urgent, tags: [urgent] }

@@ -22,7 +22,7 @@ std::string pragma(const std::string& db_path, const std::string& name) {
 }
 }  // namespace
 
-TEST_CASE("opening creates the schema in WAL mode; reopening is a no-op", "[store]") {
+TEST_CASE("opening creates the schema in WAL mode, reopening is a no-op", "[store]") {
   test::TempDir dir;
   std::string path = dir.str("g.db");
   {

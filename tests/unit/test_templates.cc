@@ -112,7 +112,7 @@ TEST_CASE("template structure errors are reported, not rendered", "[templates]")
   CHECK(has(templates::check("a\x01z"), "control character"));
 }
 
-TEST_CASE("a templates folder overrides the built-in ones file by file; errors carry file:line:column", "[templates]") {
+TEST_CASE("a templates folder overrides the built-in ones file by file, errors carry file:line:column", "[templates]") {
   test::TempDir dir;
   test::write_file(dir.path() / "accuse-reception.mustache", "Reçu {{received}}.\n");
   test::write_file(dir.path() / "merci.mustache", "Merci {{resident.name}}.\n");

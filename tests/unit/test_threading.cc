@@ -353,7 +353,7 @@ TEST_CASE("out of order: a reply fetched before the mail it answers ends in one 
   CHECK(more.reference == reply.reference);
 }
 
-TEST_CASE("a closed request reopens within the window; later a linked request starts", "[threading]") {
+TEST_CASE("a closed request reopens within the window, later a linked request starts", "[threading]") {
   Town t;
   auto first = t.ingest(t.mail("From: a@x.fr\nSubject: Lampadaire\nMessage-ID: <l1@x.fr>"));
   auto r = t.request(first.reference);
