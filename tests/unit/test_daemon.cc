@@ -407,3 +407,21 @@ TEST_CASE("serve: the first run takes what `start` says, then only what arrives"
     CHECK(town.requests().size() == first + 1);
   }
 }
+
+TEST_CASE("serve: one broken mailbox never stalls the others", "[daemon][dovecot]") {
+  Town town;
+  const int dead = test::free_port();  // nothing listens there
+  town.write_config("flag", "  - name: panne\n    url: imap://127.0.0.1:" + std::to_string(dead) +
+                                "/INBOX\n    tls: none\n    user: guichet\n    password_file: imap-password\n");
+  town.dovecot.deliver(resident_mail(1));
+  auto r = town.once();
+  CHECK(r.status == 75);  // a mailbox failed
+  CHECK(r.err.find("mailbox panne:") != std::string::npos);
+  CHECK(town.requests().size() == 1);  // the other one was read all the same
+  auto status = test::run_guichet("status --json " + town.args());
+  CHECK(status.status == 75);
+  json st = json::parse(status.out);
+  CHECK(st["mailboxes"][0]["failing_since"].is_null());
+  CHECK_FALSE(st["mailboxes"][1]["failing_since"].is_null());
+  CHECK(st["mailboxes"][1]["last_error"].get<std::string>().find("onnect") != std::string::npos);
+}
