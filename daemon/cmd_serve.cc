@@ -35,6 +35,18 @@ void on_signal(int sig) {
     g_stop = true;
 }
 
+// Asked between two messages (by the poller's threads too): whether to stop, and a chance to feed
+// systemd's watchdog, at most once a second, so that a first run over a large mailbox is not
+// taken for a hung daemon.
+bool between_messages() {
+  static std::atomic<std::int64_t> last_fed{0};
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  if (last_fed.exchange(now) != now) sd_notify(0, "WATCHDOG=1");
+  return g_stop.load();
+}
+
 void install_signals() {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -116,7 +128,7 @@ class Daemon {
         continue;
       }
       const auto& mb = slot.poller.mailbox();
-      auto r = slot.poller.poll(*ctx_.store, *setup, clock_, [] { return g_stop.load(); });
+      auto r = slot.poller.poll(*ctx_.store, *setup, clock_, between_messages);
       if (r) {
         if (r->ingested || r->duplicates)
           spdlog::info("mailbox {}: {} new, {} duplicate(s)", mb.name, r->ingested, r->duplicates);
@@ -175,7 +187,7 @@ class Daemon {
 
   void drain() {
     if (!sender_ || g_stop) return;
-    auto r = engine::drain(*ctx_.store, *sender_, clock_, 1000, [] { return g_stop.load(); });
+    auto r = engine::drain(*ctx_.store, *sender_, clock_, 1000, between_messages);
     if (!r) spdlog::error("outbox: {}", r.error().message);
   }
 
