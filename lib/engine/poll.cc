@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "store/mailbox_state.h"
+#include "transport/mail_files.h"
 #include "transport/sender.h"
 #include "util/failpoint.h"
 #include "util/strings.h"
@@ -37,14 +38,6 @@ void count(PollResult& r, const Outcome& out) {
     ++r.duplicates;
   else
     ++r.ingested;
-}
-
-Result<std::string> read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return make_error(Errc::temp_fail, p.string() + ": cannot read");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -301,7 +294,7 @@ Result<PollResult> MailboxPoller::poll_maildir(store::Store& store, const Setup&
   size_t done = 0;
   for (const auto& f : files) {
     if (stop && stop()) break;
-    auto raw = read_file(f);
+    auto raw = transport::read_one(f.string());
     if (!raw) return raw.error();
     auto tx = store.transaction();
     if (!tx) return tx.error();

@@ -100,11 +100,7 @@ Result<std::optional<OutboxMail>> Outbox::mark_bounced(const std::string& messag
   st->bind(1, message_id).bind(2, detail);
   if (auto r = st->run(); !r) return r.error();
   if (db_.changes() == 0) return std::optional<OutboxMail>();
-  auto rows = select(
-      db_, "WHERE o.message_id = ?1", [&](Statement& s) { s.bind(1, message_id); }, false);
-  if (!rows) return rows.error();
-  if (rows->empty()) return std::optional<OutboxMail>();
-  return std::optional<OutboxMail>(rows->front());
+  return find(message_id);
 }
 
 Result<bool> Outbox::requeue(std::int64_t id, std::int64_t now, std::int64_t give_up_at) {

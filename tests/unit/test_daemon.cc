@@ -425,3 +425,20 @@ TEST_CASE("serve: one broken mailbox never stalls the others", "[daemon][dovecot
   CHECK_FALSE(st["mailboxes"][1]["failing_since"].is_null());
   CHECK(st["mailboxes"][1]["last_error"].get<std::string>().find("onnect") != std::string::npos);
 }
+
+TEST_CASE("serve: the IMAP password comes from a systemd credential", "[daemon][dovecot]") {
+  Town town;
+  std::string conf = test::read_file(town.dir.str("guichet.yaml"));
+  conf.replace(conf.find("password_file: imap-password"), 28, "password_credential: voirie");
+  test::write_file(town.dir.path() / "guichet.yaml", conf);
+  test::write_file(town.dir.path() / "credentials/voirie", "secret\n");
+  town.dovecot.deliver(resident_mail(1));
+  // Without the directory systemd gives the service, the mailbox fails and says why.
+  auto missing = town.once();
+  CHECK(missing.status == 75);
+  CHECK(missing.err.find("CREDENTIALS_DIRECTORY is not set") != std::string::npos);
+  auto r = town.once("CREDENTIALS_DIRECTORY='" + town.dir.str("credentials") + "'");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(town.requests().size() == 1);
+}
