@@ -5,12 +5,16 @@
 #   3. guichet serve --once ingesting the same mailbox (start: all), same run: rate and peak RSS;
 #   4. the daemon left running: steady-state RSS and CPU time over 30 idle seconds;
 #   5. delivery-to-acknowledgement delay with the default poll interval (30 s), 3 samples.
-# Usage: bench/imap.sh [COUNT] (default 10000).
+# Usage: bench/imap.sh [COUNT] [--compare REV] (default 10000). With --compare, step 3 also runs
+# the guichet of commit REV (built in a worktree under build-bench/) on the same mailbox, in the
+# same run, before the current one.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 count=${1:-10000}
-out=$root/bench/out-imap
+compare=
+if [[ "${2:-}" == "--compare" ]]; then compare=${3:?--compare needs a commit}; fi
+out=$root/build-bench/imap
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 bash scripts/build.sh build-release -DCMAKE_BUILD_TYPE=Release -DGUICHET_TESTS=OFF >/dev/null
 rm -rf "$out" && mkdir -p "$out/home/guichet/Maildir"/{new,cur,tmp} "$out/run" "$out/state"
@@ -76,6 +80,20 @@ mailboxes:
     department: accueil
     start: all
 CONF
+if [[ -n "$compare" ]]; then
+  rm -rf "$root/build-bench/before" && git worktree prune
+  git worktree add -f --detach "$root/build-bench/before" "$compare" >/dev/null 2>&1
+  bash "$root/build-bench/before/scripts/build.sh" "$root/build-bench/before/build" -DCMAKE_BUILD_TYPE=Release \
+    -DGUICHET_TESTS=OFF -DGUICHET_BENCH=OFF >/dev/null
+  /usr/bin/time -f '%e %M' -o "$out/time-before" "$root/build-bench/before/build/guichet" \
+    --config "$out/guichet.yaml" --db "$out/before.db" serve --once 2>"$out/serve-before.log"
+  read -r before_s before_rss < "$out/time-before"
+  printf 'guichet %s serve --once: %.2f s, %.0f messages/s, peak RSS %.1f MB\n' "$(git rev-parse --short "$compare")" \
+    "$before_s" "$(echo "$count / $before_s" | bc -l)" "$(echo "$before_rss / 1024" | bc -l)"
+  # The mailbox as it was: unread, no keyword.
+  doveadm -c "$out/dovecot.conf" flags remove -u guichet '\Seen $Guichet' mailbox INBOX all
+  git worktree remove --force "$root/build-bench/before"
+fi
 /usr/bin/time -f '%e %M' -o "$out/time" build-release/guichet --config "$out/guichet.yaml" serve --once 2>"$out/serve.log"
 read -r serve_s rss_kb < "$out/time"
 

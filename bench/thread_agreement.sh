@@ -11,7 +11,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-out=bench/out/agreement
+out=build-bench/agreement
 rm -rf "$out" && mkdir -p "$out"
 
 export DEBIAN_FRONTEND=noninteractive

@@ -6,7 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 count=${1:-100000}
-out=bench/out/threading
+out=build-bench/threading
 bash scripts/build.sh build-release -DCMAKE_BUILD_TYPE=Release -DGUICHET_TESTS=OFF -DGUICHET_BENCH=ON
 rm -rf "$out" && mkdir -p "$out"
 build-release/bench/guichet-bench-gen --threaded "$out/mail" "$count" 10
