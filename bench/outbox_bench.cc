@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   SystemClock clock;
   {
     auto tx = st->transaction();
-    store::Outbox box(st->database());
+    store::Outbox box = st->outbox();
     for (int i = 0; i < count; ++i) {
       mail::Outgoing o;
       o.from = {"Services techniques, voirie", "voirie@champignac.example"};
@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
       o.body = std::string(1800, 'x') + "\nLa mairie a bien reçu votre courriel.\n";
       auto raw = mail::compose(o);
       store::OutboxMail row;
-      row.kind = "notification";
+      row.kind = store::OutboxKind::notification;
       row.message_id = o.message_id;
       row.envelope_from = o.from.address;
       row.recipient = o.to.address;
@@ -50,13 +50,13 @@ int main(int argc, char** argv) {
     }
     if (!tx->commit()) return 1;
   }
-  config::Smtp cfg;
+  transport::SmtpSettings cfg;
   cfg.url = argv[2];
-  cfg.tls = "none";
+  cfg.tls_required = false;
   auto sender = transport::make_sender(cfg);
   if (!sender) return 1;
   const auto t0 = std::chrono::steady_clock::now();
-  auto stats = engine::drain(*st, **sender, clock, count);
+  auto stats = engine::drain(*st, **sender, clock, engine::DrainOptions{}, count);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!stats) return std::fprintf(stderr, "%s\n", stats.error().message.c_str()), 1;
   std::printf("mails:           %d (%d sent, %d deferred, %d failed)\n", count, stats->sent, stats->retried,

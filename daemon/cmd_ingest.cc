@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "engine/ingest.h"
+#include "store/batch.h"
 #include "mail/message_json.h"
 #include "transport/mail_files.h"
 #include "util/failpoint.h"
@@ -20,11 +21,6 @@
 namespace guichet::cli {
 
 namespace {
-
-// An import commits in batches: one fsync per batch instead of one per mail. Nothing is reported
-// as stored before its batch is committed.
-constexpr size_t kBatchMessages = 2000;
-constexpr auto kBatchTime = std::chrono::seconds(1);
 
 struct Options {
   std::vector<std::string> paths;
@@ -52,7 +48,9 @@ struct Reported {
 
 class Importer {
  public:
-  Importer(Context& ctx, const Options& opt) : ctx_(ctx), opt_(opt) {
+  // An import commits in batches (store/batch.h): nothing is reported as stored before its batch
+  // is committed.
+  Importer(Context& ctx, const Options& opt) : ctx_(ctx), opt_(opt), batch_(*ctx.store) {
     options_ = engine::ingest_options(*ctx.setup, opt.mailbox);
     if (!opt.mailbox.empty() && !ctx.config.mailbox(opt.mailbox))
       spdlog::warn("mailbox \"{}\" is not in the configuration: its mail gets no default department", opt.mailbox);
@@ -60,29 +58,24 @@ class Importer {
   }
 
   Result<void> add(transport::RawMail&& mail, const std::string& kind) {
-    if (!tx_ && !opt_.dry_run) {
-      auto tx = ctx_.store->transaction();
-      if (!tx) return tx.error();
-      tx_.emplace(std::move(*tx));
-      batch_started_ = std::chrono::steady_clock::now();
+    if (!opt_.dry_run) {
+      if (auto r = batch_.begin(); !r) return r;
     }
     store::Source src{opt_.mailbox.empty() ? kind : opt_.mailbox, mail.location, ""};
     auto out = engine::ingest(*ctx_.store, mail.bytes, src, options_, clock_);
     if (!out) return out.error();
-    spdlog::info("{} {}: {} {} (Message-ID {})", src.mailbox, mail.location, engine::kind_name(out->kind),
+    spdlog::info("{} {}: {} {} (Message-ID {})", src.mailbox, mail.location, threading::kind_name(out->kind),
                  out->reference, out->message_id);
     pending_.push_back(Reported{std::move(*out), std::move(mail.location)});
-    if (pending_.size() >= kBatchMessages || std::chrono::steady_clock::now() - batch_started_ > kBatchTime)
-      return flush();
+    if (!opt_.dry_run ? batch_.add() : pending_.size() >= 1000) return flush();
     return {};
   }
 
   Result<void> flush() {
-    if (tx_) {
+    if (batch_.open()) {
       // Test hook: the commit fails as on a full disk; the batch must roll back and be reported.
       if (failpoint_active("ingest.commit")) return Error{Errc::temp_fail, "database commit: failpoint ingest.commit"};
-      if (auto r = tx_->commit(); !r) return r;
-      tx_.reset();
+      if (auto r = batch_.commit(); !r) return r;
     }
     for (const auto& r : pending_) print(r);
     pending_.clear();
@@ -106,7 +99,7 @@ class Importer {
     if (opt_.json) {
       nlohmann::ordered_json j;
       j["location"] = r.location;
-      j["outcome"] = engine::kind_name(o.kind);
+      j["outcome"] = threading::kind_name(o.kind);
       j["reference"] = o.reference.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(o.reference);
       j["message_id"] = o.message_id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(o.message_id);
       j["from"] = mail::address_json(o.from);
@@ -134,8 +127,7 @@ class Importer {
   const Options& opt_;
   engine::IngestOptions options_;
   SystemClock clock_;
-  std::optional<store::Transaction> tx_;
-  std::chrono::steady_clock::time_point batch_started_;
+  store::Batch batch_;
   std::vector<Reported> pending_;
   int created_ = 0, attached_ = 0, duplicates_ = 0, with_problems_ = 0;
 };

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "util/local_time.h"
 #include "request_json.h"
 
 namespace guichet::cli {
@@ -31,12 +32,14 @@ Command add_list(CLI::App& app) {
   c.app = app.add_subcommand("list", "List requests, oldest first");
   c.app->add_flag("--json", opt->json, "print JSON (docs/json.md)");
   c.app->add_option("--status", opt->status, "only requests in this status")
-      ->check(CLI::IsMember({"new", "open", "waiting", "closed"}));
+      ->check([](const std::string& s) {
+        return store::parse_request_status(s) ? std::string() : "unknown status \"" + s + "\" (new, open, answered, waiting, closed)";
+      });
   c.app->add_option("--limit", opt->limit, "at most this many")->check(CLI::NonNegativeNumber);
   c.needs = Needs::store_read;
   c.run = [opt](Context& ctx) -> int {
     store::ListFilter f;
-    if (!opt->status.empty()) f.status = opt->status;
+    if (!opt->status.empty()) f.status = store::parse_request_status(opt->status);
     f.limit = opt->limit;
     auto rs = ctx.store->requests(f);
     if (!rs) return report(rs.error());
@@ -46,13 +49,13 @@ Command add_list(CLI::App& app) {
       print_json(arr);
       return 0;
     }
-    std::cout << pad("REFERENCE", 12) << pad("STATUS", 8) << pad("RECEIVED", 17) << pad("DEPARTMENT", 14) << pad("AGENT", 10)
+    std::cout << pad("REFERENCE", 12) << pad("STATUS", 9) << pad("RECEIVED", 17) << pad("DEPARTMENT", 14) << pad("AGENT", 10)
               << pad("REQUESTER", 30) << "SUBJECT\n";
     for (const auto& r : *rs) {
       std::string who = r.requester.address.empty() ? "(no sender)" : r.requester.address;
       std::string subject = r.subject.empty() ? "(sans objet)" : r.subject;
       if (r.problem_messages > 0) subject += "  [!]";
-      std::cout << pad(r.reference, 12) << pad(r.status, 8) << pad(local_time(r.received_at), 17)
+      std::cout << pad(r.reference, 12) << pad(store::name(r.status), 9) << pad(format_local(r.received_at), 17)
                 << pad(r.department.value_or("-"), 14) << pad(r.agent.value_or("-"), 10) << pad(who, 30) << subject << "\n";
     }
     return 0;

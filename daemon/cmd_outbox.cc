@@ -12,14 +12,14 @@ nlohmann::ordered_json outbox_json(const store::OutboxMail& m) {
   nlohmann::ordered_json j;
   j["id"] = m.id;
   j["reference"] = m.reference.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.reference);
-  j["kind"] = m.kind;
+  j["kind"] = store::name(m.kind);
   j["to"] = m.recipient;
   j["from"] = m.envelope_from;
-  j["status"] = m.status;
+  j["status"] = store::name(m.status);
   j["attempts"] = m.attempts;
   j["created_at"] = mail::format_rfc3339(m.created_at);
   j["next_attempt_at"] =
-      m.status == "queued" ? nlohmann::ordered_json(mail::format_rfc3339(m.next_attempt_at)) : nullptr;
+      m.status == store::OutboxStatus::queued ? nlohmann::ordered_json(mail::format_rfc3339(m.next_attempt_at)) : nullptr;
   j["sent_at"] = m.sent_at ? nlohmann::ordered_json(mail::format_rfc3339(*m.sent_at)) : nullptr;
   j["last_error"] = m.last_error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.last_error);
   j["message_id"] = m.message_id;
@@ -39,10 +39,9 @@ Command add_outbox(CLI::App& outbox) {
   outbox.add_option("--limit", opt->limit, "at most N rows");
   c.needs = Needs::store_read;
   c.run = [opt](Context& ctx) -> int {
-    store::Outbox box(ctx.store->database());
-    std::vector<std::string> statuses;
-    if (!opt->all) statuses = {"queued", "failed"};
-    auto rows = box.list(statuses, opt->limit);
+    std::vector<store::OutboxStatus> statuses;
+    if (!opt->all) statuses = {store::OutboxStatus::queued, store::OutboxStatus::held, store::OutboxStatus::failed};
+    auto rows = ctx.store->outbox().list(statuses, opt->limit);
     if (!rows) return report(rows.error());
     if (opt->json) {
       auto j = nlohmann::ordered_json::array();
@@ -52,9 +51,9 @@ Command add_outbox(CLI::App& outbox) {
     }
     if (rows->empty()) std::cout << (opt->all ? "the outbox is empty\n" : "nothing waiting, nothing failed\n");
     for (const auto& m : *rows) {
-      std::cout << m.id << "  " << m.status << "  " << m.kind << "  " << (m.reference.empty() ? "-" : m.reference)
+      std::cout << m.id << "  " << store::name(m.status) << "  " << store::name(m.kind) << "  " << (m.reference.empty() ? "-" : m.reference)
                 << "  " << m.recipient << "  attempts " << m.attempts;
-      if (m.status == "queued") std::cout << "  next " << mail::format_rfc3339(m.next_attempt_at);
+      if (m.status == store::OutboxStatus::queued) std::cout << "  next " << mail::format_rfc3339(m.next_attempt_at);
       if (!m.last_error.empty()) std::cout << "\n      last error: " << m.last_error;
       std::cout << "\n";
     }

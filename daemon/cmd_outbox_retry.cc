@@ -24,19 +24,19 @@ Command add_outbox_retry(CLI::App& outbox) {
     store::Store& st = *ctx.store;
     auto tx = st.transaction();
     if (!tx) return report(tx.error());
-    store::Outbox box(st.database());
+    store::Outbox box = st.outbox();
     auto row = box.get(opt->id);
     if (!row) return report(row.error());
     if (!*row) return report(Error{Errc::data, "no outbox mail " + std::to_string(opt->id)});
-    if ((*row)->status == "sent")
+    if ((*row)->status == store::OutboxStatus::sent)
       return report(Error{Errc::data, "mail " + std::to_string(opt->id) + " was sent already"});
     SystemClock clock;
     const std::int64_t now = clock.now();
-    const int hours = ctx.config.smtp ? ctx.config.smtp->retry_hours : 72;
+    const int hours = ctx.config.smtp ? ctx.config.smtp->retry_hours : defaults::retry_hours;
     auto done = box.requeue(opt->id, now, now + static_cast<std::int64_t>(hours) * 3600);
     if (!done) return report(done.error());
     if ((*row)->request_id) {
-      nlohmann::json d{{"outbox", opt->id}, {"was", (*row)->status}};
+      nlohmann::json d{{"outbox", opt->id}, {"was", store::name((*row)->status)}};
       if (auto r = st.add_event((*row)->request_id, std::nullopt, now, opt->actor, "mail_requeued", d.dump()); !r)
         return report(r.error());
     }

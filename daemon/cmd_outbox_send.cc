@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "commands.h"
+#include "engine/connections.h"
 #include "engine/outbox.h"
-#include "store/outbox.h"
 #include "util/clock.h"
 
 namespace guichet::cli {
@@ -15,13 +15,12 @@ Command add_outbox_send(CLI::App& outbox) {
   c.needs = Needs::store_write;
   c.run = [](Context& ctx) -> int {
     if (!ctx.config.smtp) return report(Error{Errc::config, "no smtp section in the configuration"});
-    auto sender = transport::make_sender(*ctx.config.smtp);
+    auto sender = engine::make_sender(*ctx.config.smtp);
     if (!sender) return report(sender.error());
     SystemClock clock;
-    auto stats = engine::drain(*ctx.store, **sender, clock, 100000);
+    auto stats = engine::drain(*ctx.store, **sender, clock, engine::drain_options(*ctx.setup), 100000);
     if (!stats) return report(stats.error());
-    store::Outbox box(ctx.store->database());
-    auto queued = box.count("queued");
+    auto queued = ctx.store->outbox().count(store::OutboxStatus::queued);
     std::cout << stats->sent << " sent, " << stats->retried << " deferred, " << stats->failed << " failed";
     if (queued) std::cout << "; " << *queued << " waiting";
     std::cout << "\n";

@@ -6,6 +6,8 @@
 #include <iostream>
 
 #include "commands.h"
+#include "engine/route.h"
+#include "mail/date.h"
 #include "engine/ingest.h"
 #include "engine/outbox.h"
 #include "mail/parse.h"
@@ -59,7 +61,7 @@ Command add_rules_test(CLI::App& rules) {
     engine::IngestOptions options = engine::ingest_options(*ctx.setup, opt->mailbox);
     mail::Message m = mail::parse(*raw, options.limits);
     SystemClock clock;
-    const std::int64_t arrived = engine::received_at(m, clock.now());
+    const std::int64_t arrived = mail::received_at(m, clock.now());
     auto routed = engine::route(*st, m, options, arrived, true);
     if (!routed) return report(routed.error());
     auto reference = st->peek_reference(calendar::local_date(arrived).year);

@@ -10,15 +10,14 @@
 #include <atomic>
 #include <chrono>
 #include <map>
-#include <random>
 #include <thread>
 
 #include "commands.h"
+#include "engine/connections.h"
 #include "engine/outbox.h"
 #include "engine/poll.h"
 #include "mail/date.h"
-#include "store/mailbox_state.h"
-#include "store/outbox.h"
+#include "util/backoff.h"
 #include "util/clock.h"
 
 namespace guichet::cli {
@@ -97,7 +96,7 @@ class Daemon {
     slots_.clear();
     for (const auto& mb : watcher_.current()->config.mailboxes) slots_.push_back(Slot{engine::MailboxPoller(mb), 0, 0});
     if (watcher_.current()->config.smtp) {
-      auto sender = transport::make_sender(*watcher_.current()->config.smtp);
+      auto sender = engine::make_sender(*watcher_.current()->config.smtp);
       if (sender)
         sender_ = std::move(*sender);
       else
@@ -143,28 +142,31 @@ class Daemon {
     return failing;
   }
 
+  static templates::Data alert_data(const config::Mailbox& mb, const std::string& error,
+                                    std::optional<std::int64_t> since) {
+    templates::Data a;
+    a.set("mailbox", mb.name);
+    a.set("url", mb.url);
+    a.set("error", error);
+    a.set("since", since ? mail::format_rfc3339(*since) : std::string());
+    return a;
+  }
+
   void failed(Slot& slot, const engine::Setup& setup, const std::string& error) {
     const auto& mb = slot.poller.mailbox();
     spdlog::error("mailbox {}: {}", mb.name, error);
     ++slot.failures;
-    // Exponential backoff with jitter, from the poll interval up to 15 minutes.
-    static std::mt19937 rng{std::random_device{}()};
-    double delay = mb.poll_seconds * std::pow(2.0, std::min(slot.failures - 1, 10));
-    delay = std::min(delay, 900.0) * std::uniform_real_distribution<double>(0.8, 1.2)(rng);
+    // From the poll interval up to 15 minutes, doubling, with jitter.
     const std::int64_t now = clock_.now();
-    slot.due = now + static_cast<std::int64_t>(delay);
-    store::MailboxStates states(ctx_.store->database());
+    slot.due = now + backoff_seconds({mb.poll_seconds, defaults::mailbox_backoff_max_seconds}, slot.failures);
+    store::MailboxStates states = ctx_.store->mailboxes();
     auto tx = ctx_.store->transaction();
     if (!tx) return;
     auto st = states.poll_failed(mb.name, error, now);
     if (st && !st->alerted && st->failing_since && now - *st->failing_since >= setup.config.alert_after_minutes * 60) {
-      auto q = engine::queue_alert(*ctx_.store, setup, "La boîte " + mb.name + " ne répond plus",
-                                   "Bonjour,\n\nguichet n'arrive plus à relever la boîte " + mb.name + " (" + mb.url +
-                                       ") depuis le " + mail::format_rfc3339(*st->failing_since) +
-                                       ".\nDernière erreur : " + error +
-                                       "\n\nLe courrier n'est pas perdu : il reste sur le serveur et sera relevé dès "
-                                       "que la boîte répondra.",
-                                   now);
+      auto q = engine::queue_alert(*ctx_.store, setup, templates::kMailboxFailing,
+                                   alert_data(mb, error, st->failing_since),
+                                   "La bo\xC3\xAEte " + mb.name + " ne r\xC3\xA9pond plus", now);
       if (q && *q) (void)states.set_alerted(mb.name, true);
     }
     if (auto c = tx->commit(); !c) spdlog::error("mailbox {}: {}", mb.name, c.error().message);
@@ -174,28 +176,28 @@ class Daemon {
     if (slot.failures == 0) return;
     const auto& mb = slot.poller.mailbox();
     spdlog::info("mailbox {}: working again", mb.name);
-    store::MailboxStates states(ctx_.store->database());
+    store::MailboxStates states = ctx_.store->mailboxes();
     auto st = states.get(mb.name);
     if (!st || !*st || !(*st)->alerted) return;
     auto tx = ctx_.store->transaction();
     if (!tx) return;
-    auto q = engine::queue_alert(*ctx_.store, setup, "La boîte " + mb.name + " répond de nouveau",
-                                 "Bonjour,\n\nguichet relève de nouveau la boîte " + mb.name + ".", clock_.now());
+    auto q = engine::queue_alert(*ctx_.store, setup, templates::kMailboxRecovered, alert_data(mb, "", std::nullopt),
+                                 "La bo\xC3\xAEte " + mb.name + " r\xC3\xA9pond de nouveau", clock_.now());
     if (q) (void)states.set_alerted(mb.name, false);
     (void)tx->commit();
   }
 
   void drain() {
     if (!sender_ || g_stop) return;
-    auto r = engine::drain(*ctx_.store, *sender_, clock_, 1000, between_messages);
+    auto r = engine::drain(*ctx_.store, *sender_, clock_, engine::drain_options(*watcher_.current()), 1000,
+                           between_messages);
     if (!r) spdlog::error("outbox: {}", r.error().message);
   }
 
   void notify_status() {
     int failing = 0;
     for (const auto& s : slots_) failing += s.failures > 0;
-    store::Outbox box(ctx_.store->database());
-    auto queued = box.count("queued");
+    auto queued = ctx_.store->outbox().count(store::OutboxStatus::queued);
     const std::string status = std::to_string(slots_.size()) + " mailboxes, " + std::to_string(failing) + " failing, " +
                                std::to_string(queued ? *queued : -1) + " queued";
     sd_notifyf(0, "STATUS=%s\nWATCHDOG=1", status.c_str());
@@ -204,8 +206,7 @@ class Daemon {
   void sleep_until_next() {
     std::int64_t next = clock_.now() + 60;
     for (const auto& s : slots_) next = std::min(next, s.due);
-    store::Outbox box(ctx_.store->database());
-    if (auto due = box.due(clock_.now() + 5, 1); due && !due->empty()) next = std::min(next, clock_.now() + 5);
+    if (auto due = ctx_.store->outbox().due(clock_.now() + 5, 1); due && !due->empty()) next = std::min(next, clock_.now() + 5);
     // Short steps: signals, the watchdog and changed files are noticed within a second.
     while (!g_stop && !g_reload && clock_.now() < std::max(next, clock_.now() + 1)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "util/local_time.h"
 #include "request_json.h"
 
 namespace guichet::cli {
@@ -40,8 +41,8 @@ Command add_show(CLI::App& app) {
       return 0;
     }
     std::cout << r.reference << "  " << (r.subject.empty() ? "(sans objet)" : r.subject) << "\n"
-              << "Status:     " << r.status << "\n"
-              << "Received:   " << local_time(r.received_at) << "\n"
+              << "Status:     " << store::name(r.status) << "\n"
+              << "Received:   " << format_local(r.received_at) << "\n"
               << "Requester:  " << (r.requester.name.empty() ? "" : r.requester.name + " ") << "<"
               << r.requester.address << ">\n"
               << "Department: " << r.department.value_or("-") << "\n"
@@ -54,7 +55,7 @@ Command add_show(CLI::App& app) {
     if (r.merged_into) std::cout << "Merged into: " << *r.merged_into << "\n";
     for (size_t i = 0; i < r.messages.size(); ++i) {
       const auto& m = r.messages[i];
-      std::cout << "\n--- message " << i + 1 << " (" << m.matched_by << ")  " << local_time(m.received_at) << "  "
+      std::cout << "\n--- message " << i + 1 << " (" << m.matched_by << ")  " << format_local(m.received_at) << "  "
                 << m.from.address << "\n";
       for (const auto& a : m.attachments)
         std::cout << "    attachment: " << (a.filename.empty() ? "(unnamed)" : a.filename) << " (" << a.content_type
@@ -65,7 +66,7 @@ Command add_show(CLI::App& app) {
     }
     std::cout << "\nHistory:\n";
     for (const auto& e : r.events)
-      std::cout << "  " << local_time(e.at) << "  " << e.actor << "  " << e.kind << "  " << e.detail_json << "\n";
+      std::cout << "  " << format_local(e.at) << "  " << e.actor << "  " << e.kind << "  " << e.detail_json << "\n";
     return 0;
   };
   return c;

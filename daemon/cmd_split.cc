@@ -6,6 +6,7 @@
 
 #include "actor.h"
 #include "commands.h"
+#include "util/local_time.h"
 #include "util/clock.h"
 
 namespace guichet::cli {
@@ -40,10 +41,7 @@ Command add_split(CLI::App& app) {
     if (r.messages.size() < 2) return report(Error{Errc::data, r.reference + " has only this message: nothing to split"});
     SystemClock clock;
     std::int64_t now = clock.now();
-    std::time_t t = static_cast<std::time_t>(msg->received_at);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    auto created = st.split(msg->id, tm.tm_year + 1900, now);
+    auto created = st.split(msg->id, local_time(msg->received_at).year, now);
     if (!created) return report(created.error());
     auto fresh = st.find_request(*created);
     if (!fresh || !*fresh) return report(Error{Errc::software, "split request " + *created + " not found"});

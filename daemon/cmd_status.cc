@@ -23,8 +23,8 @@ Command add_status(CLI::App& app) {
   c.app->add_flag("--json", *json, "print JSON (docs/json.md)");
   c.needs = Needs::store_read;
   c.run = [json](Context& ctx) -> int {
-    store::MailboxStates states(ctx.store->database());
-    store::Outbox box(ctx.store->database());
+    store::MailboxStates states = ctx.store->mailboxes();
+    store::Outbox box = ctx.store->outbox();
     nlohmann::ordered_json out;
     out["mailboxes"] = nlohmann::ordered_json::array();
     bool trouble = false;
@@ -48,10 +48,10 @@ Command add_status(CLI::App& app) {
       out["mailboxes"].push_back(j);
     }
     nlohmann::ordered_json q;
-    for (const char* status : {"queued", "failed", "sent", "bounced"}) {
+    for (store::OutboxStatus status : store::kOutboxStatuses) {
       auto n = box.count(status);
       if (!n) return report(n.error());
-      q[status] = *n;
+      q[store::name(status)] = *n;
     }
     trouble = trouble || q["failed"].get<int>() > 0;
     out["outbox"] = q;

@@ -13,19 +13,10 @@ nlohmann::ordered_json opt(const std::optional<std::string>& v) {
 }
 }  // namespace
 
-std::string local_time(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  localtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
-  return buf;
-}
-
 nlohmann::ordered_json request_summary_json(const store::RequestInfo& r) {
   nlohmann::ordered_json j;
   j["reference"] = r.reference;
-  j["status"] = r.status;
+  j["status"] = store::name(r.status);
   j["subject"] = r.subject;
   j["requester"] = mail::address_json(r.requester);
   j["department"] = opt(r.department);

@@ -10,7 +10,5 @@ namespace guichet::cli {
 
 nlohmann::ordered_json request_summary_json(const store::RequestInfo& r);
 nlohmann::ordered_json request_detail_json(const store::RequestInfo& r);
-// "2026-11-03 14:05" in the commune's time zone.
-std::string local_time(std::int64_t t);
 
 }  // namespace guichet::cli

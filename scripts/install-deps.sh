@@ -12,7 +12,7 @@ packages=(
 if [[ "${1:-}" == "--test" ]]; then
   # Real servers for the integration tests, started by the suite on loopback: an SMTP receiver
   # (aiosmtpd) and Dovecot (IMAP, and LMTP for seeding unseen mail).
-  packages+=(clang libclang-rt-14-dev python3-aiosmtpd dovecot-imapd dovecot-lmtpd)
+  packages+=(clang clang-tidy libclang-rt-14-dev python3-aiosmtpd dovecot-imapd dovecot-lmtpd)
 fi
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -16,6 +16,9 @@ echo "== plain build"
 bash scripts/build.sh build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGUICHET_TESTS=ON -DGUICHET_BENCH=ON -DGUICHET_SANITIZE=OFF
 (cd build-test && ctest --output-on-failure -j "$jobs")
 
+echo "== clang-tidy on the files the last change touched"
+bash scripts/tidy.sh build-test
+
 echo "== sanitizer build (ASan + UBSan)"
 bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DGUICHET_SANITIZE=ON -DGUICHET_TESTS=ON -DGUICHET_BENCH=OFF
 (cd build-asan && ctest --output-on-failure -j "$jobs")

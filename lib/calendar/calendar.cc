@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "util/local_time.h"
 #include "util/strings.h"
 #include "util/text_fold.h"
 
@@ -35,7 +36,8 @@ Date from_days(std::int64_t z) {
 }
 
 const char* kMonths[] = {"janvier", "f\xC3\xA9vrier", "mars", "avril", "mai", "juin", "juillet",
-                         "ao\xC3\xBBt", "septembre", "octobre", "novembre", "d\xC3\xA9" "cembre"};
+                         "ao\xC3\xBBt", "septembre", "octobre", "novembre",
+                         "d\xC3\xA9" "cembre"};  // NOLINT(bugprone-suspicious-missing-comma): "\xA9c" would be one escape
 
 }  // namespace
 
@@ -173,10 +175,8 @@ Date deemed_decision_date(Date received, const Delay& delay, Region region) {
 }
 
 Date local_date(std::int64_t unix_time) {
-  std::time_t t = static_cast<std::time_t>(unix_time);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  return Date{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+  const LocalTime l = local_time(unix_time);
+  return Date{l.year, l.month, l.day};
 }
 
 std::string french_date(Date d) {
@@ -185,12 +185,10 @@ std::string french_date(Date d) {
 }
 
 std::string french_date_time(std::int64_t unix_time) {
-  std::time_t t = static_cast<std::time_t>(unix_time);
-  std::tm tm{};
-  localtime_r(&t, &tm);
+  const LocalTime l = local_time(unix_time);
   char hm[16];
-  std::snprintf(hm, sizeof hm, "%d h %02d", tm.tm_hour, tm.tm_min);
-  return "le " + french_date(Date{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday}) + " \xC3\xA0 " + hm;
+  std::snprintf(hm, sizeof hm, "%d h %02d", l.hour, l.minute);
+  return "le " + french_date(Date{l.year, l.month, l.day}) + " \xC3\xA0 " + hm;
 }
 
 }  // namespace guichet::calendar

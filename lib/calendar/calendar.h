@@ -2,7 +2,7 @@
 // administration's silence becomes a decision. Every counting rule guichet uses lives here, in one
 // place, tested (tests/unit/test_calendar.cc) and documented (docs/ARCHITECTURE.md, "Calendar").
 //
-// The rules (../shared/legal.md §2, from secondary sources — hence configurable where uncertain):
+// The rules (docs/legal.md §2, from secondary sources — hence configurable where uncertain):
 // - a delay in months runs "de quantième à quantième": received 12 November + 2 months = 12 January;
 //   when that day does not exist, the last day of the month (31 December + 2 months = 28 or 29 February);
 // - a deadline that falls on a Saturday, a Sunday or a public holiday moves to the next working day;

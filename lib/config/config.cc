@@ -1,15 +1,17 @@
 #include "config/config.h"
 
-#include "mail/compose.h"
+#include "mail/address.h"
 
 #include <filesystem>
 #include <set>
 
 #include "calendar/calendar.h"
-#include "config/yaml_doc.h"
+#include "yaml/yaml_doc.h"
 #include "util/strings.h"
 
 namespace guichet::config {
+
+using yaml::YamlDoc;
 
 namespace fs = std::filesystem;
 
@@ -41,11 +43,16 @@ bool one_of(const std::string& v, std::initializer_list<const char*> options) {
   return false;
 }
 
-void read_secret(YamlDoc& doc, const YAML::Node& node, const std::string& base_dir, std::string& file,
-                 std::string& env) {
-  if (auto v = doc.string(node, "password_file")) file = resolve(base_dir, *v);
-  if (auto v = doc.string(node, "password_env")) env = *v;
-  if (!file.empty() && !env.empty()) doc.error(node, "give password_file or password_env, not both");
+// The same keys for a mailbox and for SMTP: one of password_file, password_env,
+// password_credential (a systemd credential), oauth2_token_file.
+void read_credentials(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir, SecretRef& password,
+                      SecretRef& token) {
+  if (auto v = doc.string(n, "password_file")) password.file = resolve(base_dir, *v);
+  if (auto v = doc.string(n, "password_env")) password.env = *v;
+  if (auto v = doc.string(n, "password_credential")) password.credential = *v;
+  if (auto v = doc.string(n, "oauth2_token_file")) token.file = resolve(base_dir, *v);
+  const int given = !password.file.empty() + !password.env.empty() + !password.credential.empty() + !token.empty();
+  if (given > 1) doc.error(n, "give one of password_file, password_env, password_credential, oauth2_token_file");
 }
 
 Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
@@ -69,13 +76,7 @@ Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_
   else if (m.user.find('@') != std::string::npos) m.address = m.user;
   if (!m.address.empty() && !mail::valid_address(m.address))
     doc.error(n[n["address"].IsDefined() ? "address" : "user"], "\"" + m.address + "\" is not a mail address");
-  read_secret(doc, n, base_dir, m.password_file, m.password_env);
-  if (auto v = doc.string(n, "password_credential")) m.password_credential = *v;
-  if (auto v = doc.string(n, "oauth2_token_file")) m.oauth2_token_file = resolve(base_dir, *v);
-  if (int given = !m.password_file.empty() + !m.password_env.empty() + !m.password_credential.empty() +
-                  !m.oauth2_token_file.empty();
-      given > 1)
-    doc.error(n, "give one of password_file, password_env, password_credential, oauth2_token_file");
+  read_credentials(doc, n, base_dir, m.password, m.oauth2_token);
   if (auto v = doc.string(n, "department")) m.department = *v;
   if (auto v = doc.string(n, "after")) {
     m.after = *v;
@@ -94,14 +95,16 @@ Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_
 
 Smtp read_smtp(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
   Smtp s;
-  doc.check_keys(n, {"url", "user", "password_file", "password_env", "tls", "timeout_seconds", "retry_hours", "from"});
+  doc.check_keys(n, {"url", "user", "password_file", "password_env", "password_credential", "oauth2_token_file", "tls",
+                     "tls_ca_file", "timeout_seconds", "retry_hours", "from"});
   if (auto v = doc.string(n, "url", true)) {
     s.url = resolve_url(base_dir, *v);
     if (!istarts_with(*v, "smtp://") && !istarts_with(*v, "smtps://") && !istarts_with(*v, "maildir://"))
       doc.error(n["url"], "url must start with smtp://, smtps:// or maildir://");
   }
   if (auto v = doc.string(n, "user")) s.user = *v;
-  read_secret(doc, n, base_dir, s.password_file, s.password_env);
+  read_credentials(doc, n, base_dir, s.password, s.oauth2_token);
+  if (auto v = doc.string(n, "tls_ca_file")) s.tls_ca_file = resolve(base_dir, *v);
   if (auto v = doc.string(n, "tls")) {
     s.tls = *v;
     if (!one_of(s.tls, {"required", "none"})) doc.error(n["tls"], "tls must be \"required\" or \"none\"");

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "defaults/defaults.h"
 #include "util/result.h"
+#include "util/secret.h"
 
 namespace guichet::config {
 
@@ -21,16 +23,15 @@ struct Mailbox {
   std::string tls = "required";       // required | none (plain text: loopback tests only)
   std::string tls_ca_file;            // trust this CA (a town's own) besides the system's
   std::string user;
-  std::string password_file;          // resolved path; or
-  std::string password_env;           // the name of an environment variable; or
-  std::string password_credential;    // a systemd credential (LoadCredential=): $CREDENTIALS_DIRECTORY/<name>
-  std::string oauth2_token_file;      // XOAUTH2 bearer token (Microsoft 365, Gmail), refreshed by another tool
+  // password_file (a resolved path), password_env or password_credential (a systemd credential):
+  SecretRef password;
+  SecretRef oauth2_token;             // oauth2_token_file: XOAUTH2 bearer token, refreshed by another tool
   std::optional<std::string> department;  // where its mail goes when no rule decides
   // After a message is committed: flag (keyword $Guichet; \Seen left as a human left it) |
   // seen ($Guichet and \Seen) | move:Folder | leave (\Seen restored, nothing else).
   std::string after = "flag";
   std::string sent_folder;            // agents' answers sent from the shared box
-  int poll_seconds = 30;
+  int poll_seconds = defaults::poll_seconds;
   std::string start = "now";          // first run: now | all | since:YYYY-MM-DD
   // The public address residents write to (urbanisme@…): From and Reply-To of what guichet
   // sends about this mailbox's mail, and the town's own address (never acknowledged).
@@ -41,26 +42,27 @@ struct Mailbox {
 struct Smtp {
   std::string url;                    // smtp://host:587, smtps://host, or maildir:///path (demo)
   std::string user;
-  std::string password_file;
-  std::string password_env;
+  SecretRef password;                 // password_file, password_env or password_credential
+  SecretRef oauth2_token;             // oauth2_token_file
   std::string tls = "required";
-  int timeout_seconds = 60;           // connect and whole-transaction timeout
-  int retry_hours = 72;               // 4xx and network errors are retried this long, then failed
+  std::string tls_ca_file;            // trust this CA besides the system's
+  int timeout_seconds = defaults::smtp_timeout_seconds;  // connect and whole-transaction timeout
+  int retry_hours = defaults::retry_hours;  // 4xx and network errors are retried this long, then failed
   std::string from;                   // sender when no mailbox applies (default: the department's email)
 };
 
 // RFC 3834 loop brakes: acknowledgements to one address.
 struct Acknowledgements {
-  int per_day = 3;
-  int per_week = 10;
+  int per_day = defaults::acknowledgements_per_day;
+  int per_week = defaults::acknowledgements_per_week;
 };
 
 struct Config {
   std::string file;                   // where it was read from; empty: built-in defaults
   std::string commune;
-  std::string database = "/var/lib/guichet/guichet.db";
-  std::string reference_prefix = "R\xC3\xA9" "f.";  // the subject tag: [Réf. 2026-000042]
-  std::string timezone = "Europe/Paris";             // the commune's: dates of receipt, reference years
+  std::string database{defaults::database};
+  std::string reference_prefix{defaults::reference_prefix};  // the subject tag: [Réf. 2026-000042]
+  std::string timezone{defaults::timezone};                  // the commune's: dates of receipt, reference years
   std::string calendar = "metropole";  // public holidays: metropole | alsace-moselle
   std::string directory;              // departments and agents (directory.yaml)
   std::string rules;                  // a file, or a folder of *.yaml read in name order
@@ -69,7 +71,7 @@ struct Config {
   std::optional<Smtp> smtp;
   Acknowledgements acknowledgements;
   std::string admin;                  // address told when a mailbox keeps failing
-  int alert_after_minutes = 30;       // … for this long
+  int alert_after_minutes = defaults::alert_after_minutes;  // … for this long
 
   // Every address the town receives on (mailboxes' addresses and users): never acknowledged.
   std::vector<std::string> own_addresses() const;

@@ -4,14 +4,14 @@
 #include <map>
 #include <set>
 
-#include "config/yaml_doc.h"
+#include "yaml/yaml_doc.h"
 #include "mail/address.h"
 
 namespace guichet::directory {
 
 namespace {
 
-using config::YamlDoc;
+using yaml::YamlDoc;
 
 std::vector<std::string> string_list(YamlDoc& doc, const YAML::Node& map, const char* key) {
   std::vector<std::string> out;
@@ -145,7 +145,7 @@ Result<Directory> Directory::parse(const std::string& text, const std::string& n
   return parse_doc(*doc);
 }
 
-Result<Directory> Directory::parse_doc(config::YamlDoc& doc) {
+Result<Directory> Directory::parse_doc(yaml::YamlDoc& doc) {
   Directory dir;
   const YAML::Node& root = doc.root();
   if (!doc.expect_map(root, "the directory")) return doc.result().error();

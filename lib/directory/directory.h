@@ -13,7 +13,7 @@
 #include "calendar/calendar.h"
 #include "util/result.h"
 
-namespace guichet::config {
+namespace guichet::yaml {
 class YamlDoc;
 }
 
@@ -60,7 +60,7 @@ class Directory {
   static Result<Directory> parse(const std::string& text, const std::string& name);
 
  private:
-  static Result<Directory> parse_doc(config::YamlDoc& doc);
+  static Result<Directory> parse_doc(yaml::YamlDoc& doc);
 
   std::vector<Department> departments_;
   std::vector<Agent> agents_;

@@ -13,11 +13,14 @@
 #include <string>
 #include <vector>
 
-#include "engine/ingest.h"
+#include "engine/options.h"
+#include "engine/route.h"
 #include "engine/setup.h"
+#include "mail/compose.h"
 #include "mail/message.h"
 #include "store/store.h"
 #include "transport/sender.h"
+#include "util/backoff.h"
 #include "util/clock.h"
 
 namespace guichet::engine {
@@ -26,9 +29,6 @@ namespace guichet::engine {
 // a null sender, machine addresses (mailer-daemon, postmaster, no-reply, ne-pas-répondre…), the
 // town's own addresses (`own`, lower-case), or our own loop marker.
 std::optional<std::string> machine_reason(const mail::Message& m, const std::vector<std::string>& own);
-
-// The Message-IDs a bounce (DSN) reports on: those of the returned message or its headers.
-std::vector<std::string> returned_message_ids(const mail::Message& dsn);
 
 // After a new request was created (same transaction): queues its acknowledgement to the resident
 // (unless the rule says not to, the mail came from a machine, or the per-address limit is
@@ -41,26 +41,36 @@ struct NewRequestMail {
 Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, const Routed& routed,
                                    const NewRequestMail& request, const IngestOptions& options, std::int64_t now);
 
+// Composes `out` (a new Message-ID on the sender's domain, the Date, the X-Loop marker) and queues
+// it in the caller's transaction; 4xx answers are retried for `retry_hours`. The one way mail
+// enters the outbox.
+struct Queued {
+  std::string message_id;
+  std::optional<std::int64_t> outbox_id;  // nullopt: refused as a second acknowledgement
+};
+Result<Queued> queue_mail(store::Store& store, store::OutboxKind kind, std::optional<std::int64_t> request_id,
+                          mail::Outgoing out, int retry_hours, std::int64_t now);
+
 struct DrainStats {
   int sent = 0, retried = 0, failed = 0;
 };
 
-struct RetryPolicy {
-  int first_delay = 60;  // seconds; doubles at each attempt
-  int max_delay = 3600;  // between two attempts
+struct DrainOptions {
+  const templates::TemplateSet* templates = nullptr;  // the failure notice's
+  std::string commune;
+  int retry_hours = defaults::retry_hours;  // of the failure notice itself
+  Backoff backoff{defaults::outbox_backoff_first_seconds, defaults::outbox_backoff_max_seconds};
 };
+DrainOptions drain_options(const Setup& setup);
 
 // Sends what is due (at most `limit` mails), stopping early when `stop` says so.
-Result<DrainStats> drain(store::Store& store, transport::Sender& sender, const Clock& clock, int limit = 1000,
-                         const std::function<bool()>& stop = {}, const RetryPolicy& retry = {});
+Result<DrainStats> drain(store::Store& store, transport::Sender& sender, const Clock& clock,
+                         const DrainOptions& options, int limit = 1000, const std::function<bool()>& stop = {});
 
-}  // namespace guichet::engine
-
-namespace guichet::engine {
-
-// A message to the town's admin (config `admin`), through the outbox: a mailbox failing for too
-// long, then recovering. Nothing is queued (and false returned) when no admin or sender is set.
-Result<bool> queue_alert(store::Store& store, const Setup& setup, const std::string& subject, const std::string& body,
-                         std::int64_t now);
+// A message to the town's admin (config `admin`), through the outbox: `template_name` rendered
+// with `alert` (templates::kMailboxFailing, kMailboxRecovered). Nothing is queued (and false
+// returned) when no admin or sender is set.
+Result<bool> queue_alert(store::Store& store, const Setup& setup, const char* template_name,
+                         const templates::Data& alert, const std::string& subject, std::int64_t now);
 
 }  // namespace guichet::engine

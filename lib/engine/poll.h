@@ -1,17 +1,16 @@
-// Polling one configured mailbox (IMAP or Maildir): never lose a message, never take one twice.
+// Polling one configured mailbox: never lose a message, never take one twice.
 //
-// IMAP, per poll (docs/ARCHITECTURE.md, "The daemon"):
+// Per poll, over any transport::Source (docs/ARCHITECTURE.md, "The daemon"):
 //   1. finish the server-side actions owed for mail already committed (a crash may have left some);
 //   2. STATUS: a UIDVALIDITY that changed means the folder was recreated: rescan it from UID 1,
 //      Message-IDs and content hashes keep every message from being stored twice;
 //      first run: `start` (now: only mail arriving from now on; all; since:YYYY-MM-DD);
-//   3. UID SEARCH UID last+1:*, then the flags of those UIDs (a human may have opened them);
-//   4. each message: fetch by UID, ingest, and record the new last UID and the action it is owed,
-//      all in one transaction; only then is the server touched;
-//   5. the owed actions for the whole batch, a few commands over UID sets: keyword $Guichet,
-//      \Seen put back as a human left it, or a move.
-// Maildir: new/ in name order; after the commit a message moves to cur/ (flag, seen, leave) or
-// to the Maildir++ folder .Folder/cur/ (move:Folder).
+//   3. the UIDs after the last one committed, and which of them a human has opened;
+//   4. each message: fetch (ahead, engine/prefetch.h), ingest, and record the new last UID and the
+//      action it is owed, in the batch's transaction (store/batch.h); only then is the server touched;
+//   5. the owed actions for the whole poll, a few commands over UID sets: keyword $Guichet, \Seen
+//      put back as a human left it, or a move.
+// A source without durable UIDs (a Maildir) is told about each batch right after its commit.
 #pragma once
 
 #include <functional>
@@ -20,7 +19,7 @@
 
 #include "engine/setup.h"
 #include "store/store.h"
-#include "transport/imap.h"
+#include "transport/source.h"
 #include "util/clock.h"
 
 namespace guichet::engine {
@@ -33,7 +32,9 @@ struct PollResult {
 
 class MailboxPoller {
  public:
-  explicit MailboxPoller(config::Mailbox mailbox) : mailbox_(std::move(mailbox)) {}
+  // `source`: the mailbox's source; built from the configuration (engine/connections.h) on the
+  // first poll when not given.
+  explicit MailboxPoller(config::Mailbox mailbox, std::unique_ptr<transport::Source> source = nullptr);
   const config::Mailbox& mailbox() const { return mailbox_; }
 
   // One poll. `stop` is checked between messages: what was committed is finished on the server
@@ -42,15 +43,17 @@ class MailboxPoller {
                           const std::function<bool()>& stop = {});
 
  private:
-  Result<PollResult> poll_imap(store::Store& store, const Setup& setup, const Clock& clock,
-                               const std::function<bool()>& stop);
-  Result<PollResult> poll_maildir(store::Store& store, const Setup& setup, const Clock& clock,
-                                  const std::function<bool()>& stop);
-  Result<void> finish_owed(store::Store& store, std::uint32_t uidvalidity);
-  Result<transport::ImapMailbox*> imap();
+  struct Start {
+    std::uint32_t uidvalidity = 0;
+    std::uint32_t last = 0;                      // every UID up to this one is committed
+    std::optional<std::vector<std::uint32_t>> uids;  // first run with since:, the UIDs to take
+  };
+  Result<Start> position(store::Store& store, transport::Source& source);
+  Result<void> finish_owed(store::Store& store, transport::Source& source, std::uint32_t uidvalidity);
+  Result<transport::Source*> source();
 
   config::Mailbox mailbox_;
-  std::unique_ptr<transport::ImapMailbox> imap_;
+  std::unique_ptr<transport::Source> source_;
 };
 
 }  // namespace guichet::engine

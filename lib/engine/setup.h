@@ -1,7 +1,7 @@
 // Setup: everything routing reads from files (guichet.yaml, the directory, the rules, the
 // templates), loaded and validated together so that it is swapped as one piece.
 //
-// A broken change never stops mail (design invariant 6): SetupWatcher loads the new files first
+// A broken change never stops mail (invariant 8, docs/design.md): SetupWatcher loads the new files first
 // and keeps the last good setup in force when they fail, with every error in the log. The daemon
 // asks it to reload on SIGHUP and polls it for changed files between cycles.
 #pragma once
@@ -16,7 +16,7 @@
 #include "calendar/calendar.h"
 #include "config/config.h"
 #include "directory/directory.h"
-#include "engine/ingest.h"
+#include "engine/options.h"
 #include "routing/rules.h"
 #include "templates/templates.h"
 #include "util/result.h"

@@ -3,6 +3,7 @@
 #include "mail/charset.h"
 #include "mail/encoded_words.h"
 #include "util/strings.h"
+#include "util/text_fold.h"
 
 namespace guichet::mail {
 
@@ -182,6 +183,32 @@ bool is_plausible_address(std::string_view address) {
     if (u <= 0x20 || u == 0x7F || c == '<' || c == '>' || c == ',' || c == ';') return false;
   }
   return true;
+}
+
+bool valid_address(std::string_view a) {
+  const size_t at = a.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= a.size() || a.find('@', at + 1) != std::string_view::npos)
+    return false;
+  if (a.size() > 254) return false;
+  for (char ch : a) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7F) return false;
+    if (std::string_view("<>()[]\\,;:\"").find(ch) != std::string_view::npos) return false;
+  }
+  return a.back() != '.' && a[at + 1] != '.';
+}
+
+MachineAddress machine_address(std::string_view address) {
+  const std::string local = to_lower(strip_accents(address.substr(0, address.find('@'))));
+  std::string squeezed;
+  for (char c : local)
+    if (c != '-' && c != '_' && c != '.') squeezed.push_back(c);
+  if (squeezed == "mailerdaemon" || squeezed == "postmaster") return MachineAddress::bounce_sender;
+  for (const char* p : {"noreply", "nepasrepondre", "donotreply", "dontreply", "mailerdaemon", "postmaster", "bounce",
+                        "listserv", "majordomo"}) {
+    if (squeezed.rfind(p, 0) == 0) return MachineAddress::no_reply;
+  }
+  return MachineAddress::none;
 }
 
 }  // namespace guichet::mail

@@ -3,23 +3,11 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include <ctime>
 #include <stdexcept>
 
-namespace guichet::mail {
+#include "util/local_time.h"
 
-bool valid_address(std::string_view a) {
-  const size_t at = a.find('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 >= a.size() || a.find('@', at + 1) != std::string_view::npos)
-    return false;
-  if (a.size() > 254) return false;
-  for (char ch : a) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    if (c <= 0x20 || c >= 0x7F) return false;
-    if (std::string_view("<>()[]\\,;:\"").find(ch) != std::string_view::npos) return false;
-  }
-  return a.back() != '.' && a[at + 1] != '.';
-}
+namespace guichet::mail {
 
 std::string new_message_id(std::string_view domain) {
   unsigned char bytes[16];
@@ -89,7 +77,7 @@ std::string tagged_subject(std::string_view prefix, std::string_view reference, 
 }
 
 std::string encode_header_text(std::string_view text) {
-  const std::string clean = one_line(text);
+  std::string clean = one_line(text);
   bool plain = clean.size() <= 70;
   for (char ch : clean) {
     const unsigned char c = static_cast<unsigned char>(ch);
@@ -147,15 +135,13 @@ std::string quoted_printable(std::string_view text) {
 }
 
 std::string format_rfc5322(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  localtime_r(&tt, &tm);
+  const LocalTime tm = local_time(t);
   static const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const long off = tm.tm_gmtoff / 60;
+  const long off = tm.utc_offset_seconds / 60;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday], tm.tm_mday,
-                months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d %c%02ld%02ld", days[tm.weekday], tm.day,
+                months[tm.month - 1], tm.year, tm.hour, tm.minute, tm.second, off < 0 ? '-' : '+',
                 std::labs(off) / 60, std::labs(off) % 60);
   return buf;
 }

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "mail/address.h"
 #include "mail/message.h"
 #include "util/result.h"
 
@@ -32,10 +33,6 @@ struct Outgoing {
   // Further fields (ASCII names and values, checked like the rest): the loop marker, the reference.
   std::vector<std::pair<std::string, std::string>> extra;
 };
-
-// local@domain, printable ASCII without space, quotes, brackets or control characters, one "@",
-// non-empty parts: what can safely go into a header and an SMTP command.
-bool valid_address(std::string_view address);
 
 // A Message-ID on `domain` made of 128 random bits: unguessable, and revealing nothing (no time,
 // host or counter). Without angle brackets.

@@ -186,4 +186,13 @@ std::string format_rfc3339(std::int64_t t) {
   return buf;
 }
 
+std::int64_t received_at(const Message& m, std::int64_t now) {
+  for (const auto& r : m.received) {
+    if (auto t = parse_received_date(r)) return std::min(*t, now);
+    break;  // only the topmost hop is ours
+  }
+  if (m.date) return std::min(*m.date, now);
+  return now;
+}
+
 }  // namespace guichet::mail

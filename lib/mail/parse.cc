@@ -347,11 +347,6 @@ void read_headers(Message& m, const FieldMap& f) {
   }
 }
 
-bool is_machine_local_part(std::string_view address) {
-  std::string local = to_lower(address.substr(0, address.find('@')));
-  return local == "mailer-daemon" || local == "postmaster";
-}
-
 void classify(Message& m, const FieldMap& f, const std::string& top_type, const HeaderValue& top_ct) {
   // RFC 3834 section 5: anything but "no" is automatic.
   if (!m.auto_submitted_header.empty()) {
@@ -375,7 +370,7 @@ void classify(Message& m, const FieldMap& f, const std::string& top_type, const 
   }
   if (m.return_path && m.return_path->empty()) m.bounce = true;
   for (const Address& a : m.from) {
-    if (is_machine_local_part(a.address)) m.bounce = true;
+    if (machine_address(a.address) == MachineAddress::bounce_sender) m.bounce = true;
   }
 }
 

@@ -6,14 +6,14 @@
 #include <re2/re2.h>
 #include <tuple>
 
-#include "config/yaml_doc.h"
+#include "yaml/yaml_doc.h"
 #include "util/strings.h"
 #include "util/text_fold.h"
 
 namespace guichet::routing {
 
 namespace fs = std::filesystem;
-using config::YamlDoc;
+using yaml::YamlDoc;
 
 struct Condition {
   enum class Type { test, all, any, negation, always };

@@ -12,11 +12,11 @@ OutboxMail read_row(const Statement& s) {
   m.id = s.int64(0);
   m.request_id = s.opt_int64(1);
   m.reference = s.text(2);
-  m.kind = s.text(3);
+  m.kind = parse_outbox_kind(s.text(3)).value_or(OutboxKind::notification);
   m.message_id = s.text(4);
   m.envelope_from = s.text(5);
   m.recipient = s.text(6);
-  m.status = s.text(7);
+  m.status = parse_outbox_status(s.text(7)).value_or(OutboxStatus::queued);
   m.attempts = static_cast<int>(s.int64(8));
   m.created_at = s.int64(9);
   m.next_attempt_at = s.int64(10);
@@ -48,7 +48,7 @@ Result<std::optional<std::int64_t>> Outbox::enqueue(const OutboxMail& m) {
       "INSERT INTO outbox (request_id, kind, message_id, envelope_from, recipient, message, created_at, "
       "next_attempt_at, give_up_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) ON CONFLICT DO NOTHING");
   if (!st) return st.error();
-  st->bind(1, m.request_id).bind(2, m.kind).bind(3, m.message_id).bind(4, m.envelope_from).bind(5, m.recipient);
+  st->bind(1, m.request_id).bind(2, name(m.kind)).bind(3, m.message_id).bind(4, m.envelope_from).bind(5, m.recipient);
   st->bind_blob(6, m.message).bind(7, m.created_at).bind(8, m.give_up_at);
   if (auto r = st->run(); !r) return r.error();
   if (db_.changes() == 0) return std::optional<std::int64_t>();
@@ -112,7 +112,7 @@ Result<bool> Outbox::requeue(std::int64_t id, std::int64_t now, std::int64_t giv
   return db_.changes() > 0;
 }
 
-Result<std::vector<OutboxMail>> Outbox::list(const std::vector<std::string>& statuses, int limit) {
+Result<std::vector<OutboxMail>> Outbox::list(const std::vector<OutboxStatus>& statuses, int limit) {
   std::string where;
   for (size_t i = 0; i < statuses.size(); ++i) where += (i ? ", ?" : "WHERE o.status IN (?") + std::to_string(i + 1);
   if (!statuses.empty()) where += ")";
@@ -121,7 +121,7 @@ Result<std::vector<OutboxMail>> Outbox::list(const std::vector<std::string>& sta
   return select(
       db_, where,
       [&](Statement& s) {
-        for (size_t i = 0; i < statuses.size(); ++i) s.bind(static_cast<int>(i + 1), statuses[i]);
+        for (size_t i = 0; i < statuses.size(); ++i) s.bind(static_cast<int>(i + 1), name(statuses[i]));
       },
       false);
 }
@@ -142,10 +142,10 @@ Result<std::optional<OutboxMail>> Outbox::find(const std::string& message_id) {
   return std::optional<OutboxMail>(rows->front());
 }
 
-Result<int> Outbox::count(const std::string& status) {
+Result<int> Outbox::count(OutboxStatus status) {
   auto st = db_.prepare("SELECT count(*) FROM outbox WHERE status = ?1");
   if (!st) return st.error();
-  st->bind(1, status);
+  st->bind(1, name(status));
   auto row = st->step();
   if (!row) return row.error();
   return static_cast<int>(st->int64(0));

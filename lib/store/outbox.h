@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "store/kinds.h"
 #include "store/sqlite.h"
 
 namespace guichet::store {
@@ -19,12 +20,12 @@ struct OutboxMail {
   std::int64_t id = 0;
   std::optional<std::int64_t> request_id;
   std::string reference;  // of the request, when there is one
-  std::string kind;  // acknowledgement | notification | transfer | reminder | escalation | digest | alert | failure
+  OutboxKind kind = OutboxKind::notification;
   std::string message_id;
   std::string envelope_from;
   std::string recipient;
   std::string message;  // filled by due() only
-  std::string status = "queued";
+  OutboxStatus status = OutboxStatus::queued;
   int attempts = 0;
   std::int64_t created_at = 0, next_attempt_at = 0, give_up_at = 0;
   std::optional<std::int64_t> sent_at;
@@ -49,10 +50,10 @@ class Outbox {
   // Puts a failed (or bounced) row back in the queue, due now, with a new retry horizon.
   Result<bool> requeue(std::int64_t id, std::int64_t now, std::int64_t give_up_at);
   // For `guichet outbox`: rows with these statuses (all when empty), without their message.
-  Result<std::vector<OutboxMail>> list(const std::vector<std::string>& statuses, int limit);
+  Result<std::vector<OutboxMail>> list(const std::vector<OutboxStatus>& statuses, int limit);
   Result<std::optional<OutboxMail>> get(std::int64_t id);
   Result<std::optional<OutboxMail>> find(const std::string& message_id);
-  Result<int> count(const std::string& status);
+  Result<int> count(OutboxStatus status);
 
  private:
   Database& db_;

@@ -1,7 +1,7 @@
 #include "store/sqlite.h"
 
+#include <sqlite3.h>
 #include <spdlog/spdlog.h>
-
 
 namespace guichet::store {
 
@@ -18,6 +18,11 @@ Statement& Statement::operator=(Statement&& o) noexcept {
 Statement::~Statement() {
   if (stmt_) sqlite3_finalize(stmt_);
 }
+
+std::int64_t Statement::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+std::int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+int Database::changes() const { return sqlite3_changes(db_); }
 
 Statement& Statement::bind(int i, std::int64_t v) {
   sqlite3_bind_int64(stmt_, i, v);

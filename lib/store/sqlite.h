@@ -3,8 +3,6 @@
 // (busy, full disk, I/O) is Errc::temp_fail, so pipe mode answers EX_TEMPFAIL and the MTA retries.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -12,6 +10,10 @@
 #include <string_view>
 
 #include "util/result.h"
+
+// The SQLite C API stays inside lib/store: callers see these two opaque types only.
+struct sqlite3;
+struct sqlite3_stmt;
 
 namespace guichet::store {
 
@@ -43,10 +45,10 @@ class Statement {
   Result<void> each(const std::function<void(const Statement&)>& row);
   void reset();
 
-  std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::int64_t int64(int col) const;
   std::string text(int col) const;
   std::string blob(int col) const;
-  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  bool is_null(int col) const;
   std::optional<std::int64_t> opt_int64(int col) const;
   std::optional<std::string> opt_text(int col) const;
 
@@ -68,9 +70,8 @@ class Database {
 
   Result<void> exec(std::string_view sql);
   Result<Statement> prepare(std::string_view sql);
-  std::int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
-  int changes() const { return sqlite3_changes(db_); }
-  sqlite3* handle() const { return db_; }
+  std::int64_t last_insert_id() const;
+  int changes() const;
 
   // Error for the last failed call on this connection, classified for exit codes.
   Error error(std::string_view what) const;

@@ -83,6 +83,15 @@ Result<Store> Store::open(const std::string& path, Database::Mode mode) {
 
 Result<Transaction> Store::transaction() { return Transaction::begin(impl_->db); }
 Database& Store::database() { return impl_->db; }
+Outbox Store::outbox() { return Outbox(impl_->db); }
+MailboxStates Store::mailboxes() { return MailboxStates(impl_->db); }
+
+namespace {
+// The CHECK constraint keeps anything else out of the column.
+RequestStatus status_of(const std::string& text) {
+  return parse_request_status(text).value_or(RequestStatus::new_request);
+}
+}  // namespace
 
 namespace {
 Result<std::optional<ExistingMessage>> first_message(Result<Statement*> st) {
@@ -120,7 +129,7 @@ Result<std::optional<RequestState>> resolve(Store::Impl& impl, Statement& st) {
   if (!row) return row.error();
   if (!*row) return std::optional<RequestState>{};
   std::optional<std::int64_t> merged = st.opt_int64(5);
-  RequestState r{st.int64(0), st.text(1), st.text(2), st.opt_int64(3), st.int64(4)};
+  RequestState r{st.int64(0), st.text(1), status_of(st.text(2)), st.opt_int64(3), st.int64(4)};
   st.reset();
   for (int hops = 0; merged && hops < 32; ++hops) {
     auto next = impl.stmt(std::string(kRequestState) + "WHERE id = ?1");
@@ -130,7 +139,8 @@ Result<std::optional<RequestState>> resolve(Store::Impl& impl, Statement& st) {
     if (!nrow) return nrow.error();
     if (!*nrow) break;
     merged = (*next)->opt_int64(5);
-    r = RequestState{(*next)->int64(0), (*next)->text(1), (*next)->text(2), (*next)->opt_int64(3), (*next)->int64(4)};
+    r = RequestState{(*next)->int64(0), (*next)->text(1), status_of((*next)->text(2)), (*next)->opt_int64(3),
+                     (*next)->int64(4)};
     (*next)->reset();
   }
   return std::optional<RequestState>(std::move(r));
@@ -263,12 +273,12 @@ Result<void> Store::touch_request(std::int64_t request_id, std::int64_t message_
   return (*st)->run();
 }
 
-Result<void> Store::set_status(std::int64_t request_id, const std::string& status, std::int64_t now) {
+Result<void> Store::set_status(std::int64_t request_id, RequestStatus status, std::int64_t now) {
   auto st = impl_->stmt(
       "UPDATE requests SET status = ?2, closed_at = CASE WHEN ?2 = 'closed' THEN ?3 ELSE NULL END, updated_at = ?3 "
       "WHERE id = ?1");
   if (!st) return st.error();
-  (*st)->bind(1, request_id).bind(2, status).bind(3, now);
+  (*st)->bind(1, request_id).bind(2, name(status)).bind(3, now);
   return (*st)->run();
 }
 
@@ -491,7 +501,7 @@ RequestInfo read_request(const Statement& s) {
   RequestInfo r;
   r.id = s.int64(0);
   r.reference = s.text(1);
-  r.status = s.text(2);
+  r.status = status_of(s.text(2));
   r.subject = s.text(3);
   r.requester = {s.text(4), s.text(5)};
   r.department = s.opt_text(6);
@@ -517,7 +527,11 @@ Result<std::vector<RequestInfo>> Store::requests(const ListFilter& filter) {
   if (filter.limit > 0) sql += " LIMIT " + std::to_string(filter.limit);
   auto st = impl_->stmt(sql);
   if (!st) return st.error();
-  (*st)->bind(1, filter.status).bind(2, std::int64_t{filter.include_merged});
+  if (filter.status)
+    (*st)->bind(1, name(*filter.status));
+  else
+    (*st)->bind(1, nullptr);
+  (*st)->bind(2, std::int64_t{filter.include_merged});
   std::vector<RequestInfo> out;
   if (auto r = (*st)->each([&](const Statement& s) { out.push_back(read_request(s)); }); !r) return r.error();
   return out;

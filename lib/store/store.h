@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "mail/message.h"
+#include "store/kinds.h"
+#include "store/mailbox_state.h"
+#include "store/outbox.h"
 #include "store/sqlite.h"
 
 namespace guichet::store {
@@ -28,7 +31,7 @@ struct ExistingMessage {
 struct RequestState {
   std::int64_t id = 0;
   std::string reference;
-  std::string status;
+  RequestStatus status = RequestStatus::new_request;
   std::optional<std::int64_t> closed_at;
   std::int64_t last_message_at = 0;
 };
@@ -112,7 +115,8 @@ struct EventInfo {
 
 struct RequestInfo {
   std::int64_t id = 0;
-  std::string reference, status, subject;
+  std::string reference, subject;
+  RequestStatus status = RequestStatus::new_request;
   mail::Address requester;
   std::optional<std::string> department, agent;
   std::int64_t received_at = 0;
@@ -130,7 +134,7 @@ struct RequestInfo {
 };
 
 struct ListFilter {
-  std::optional<std::string> status;
+  std::optional<RequestStatus> status;
   bool include_merged = false;
   int limit = 0;  // 0: all
 };
@@ -146,6 +150,9 @@ class Store {
   Result<Transaction> transaction();
   // The connection itself, for maintenance commands and tests (PRAGMAs, counts).
   Database& database();
+  // The outbox and the mailboxes' positions, on this connection.
+  Outbox outbox();
+  MailboxStates mailboxes();
 
   // Look-ups used by ingest decisions.
   Result<std::optional<ExistingMessage>> find_by_message_id(const std::string& message_id);
@@ -181,7 +188,7 @@ class Store {
   // A message joined the request: last activity, relance count, reopening.
   Result<void> touch_request(std::int64_t request_id, std::int64_t message_at, bool relance, bool reopen,
                              std::int64_t now);
-  Result<void> set_status(std::int64_t request_id, const std::string& status, std::int64_t now);
+  Result<void> set_status(std::int64_t request_id, RequestStatus status, std::int64_t now);
   // Moves every message of `from` into `into`; `from` keeps its reference and points to `into`.
   Result<void> merge(std::int64_t into, std::int64_t from, std::int64_t now);
   // Moves one message into a new request linked to its old one; returns the new reference.

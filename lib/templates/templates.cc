@@ -29,6 +29,8 @@ const Vocabulary& vocabulary() {
     root.names["previous_service"] = service;
     root.names["agent"] = node({"first_name", "last_name", "title", "address", "email"});
     root.names["missing"] = node({"item"});
+    root.names["alert"] = node({"mailbox", "url", "since", "error"});
+    root.names["failure"] = node({"what", "recipient", "error"});
     root.names["requests"] = node({"reference", "subject", "received_date", "resident_name", "service_name",
                                    "agent_name", "deemed_decision_date", "days_open", "days_late", "status"});
     return root;
@@ -38,7 +40,8 @@ const Vocabulary& vocabulary() {
 
 const std::vector<const char*>& required() {
   static const std::vector<const char*> names = {
-      kAcknowledgement, kRegistration, kAgentNotification, kTransfer, kReminder, kEscalation, kDigest};
+      kAcknowledgement, kRegistration, kAgentNotification, kTransfer,      kReminder,
+      kEscalation,      kDigest,       kMailboxFailing,    kMailboxRecovered, kUndelivered};
   return names;
 }
 

@@ -38,6 +38,9 @@ inline constexpr const char* kTransfer = "transfert";
 inline constexpr const char* kReminder = "relance";
 inline constexpr const char* kEscalation = "escalade";
 inline constexpr const char* kDigest = "digest";
+inline constexpr const char* kMailboxFailing = "alerte-boite";            // to the admin
+inline constexpr const char* kMailboxRecovered = "alerte-boite-retablie";  // to the admin
+inline constexpr const char* kUndelivered = "courriel-non-remis";         // to the service
 const std::vector<const char*>& required();
 
 // Problems in one template's text: "line:column: message", checked against `vocabulary()`.

@@ -124,12 +124,13 @@ Result<std::string> ImapMailbox::perform(const std::string& url, const std::stri
     handle_ = h;
     // Before the first perform, or long SEARCH answers are cut without an error.
     curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
-    if (!s_.user.empty()) curl_easy_setopt(h, CURLOPT_USERNAME, s_.user.c_str());
-    if (!s_.oauth2_token.empty()) {
-      curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, s_.oauth2_token.c_str());
+    const Credentials& c = s_.credentials;
+    if (!c.user.empty()) curl_easy_setopt(h, CURLOPT_USERNAME, c.user.c_str());
+    if (!c.bearer.empty()) {
+      curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c.bearer.c_str());
       curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
-    } else if (!s_.password.empty()) {
-      curl_easy_setopt(h, CURLOPT_PASSWORD, s_.password.c_str());
+    } else if (!c.password.empty()) {
+      curl_easy_setopt(h, CURLOPT_PASSWORD, c.password.c_str());
     }
     // imap:// never upgrades by itself: STARTTLS or nothing, unless the config says plain text.
     if (s_.tls_required && istarts_with(s_.url, "imap://"))
@@ -363,6 +364,68 @@ std::string ImapMailbox::mutf7(const std::string& utf8) {
   }
   flush();
   return out;
+}
+
+namespace {
+
+class ImapSource final : public Source {
+ public:
+  explicit ImapSource(ImapSettings s) : url_(s.url), box_(std::move(s)) {}
+
+  std::string describe() const override { return url_; }
+  bool durable_uids() const override { return true; }
+  Result<FolderStatus> status() override {
+    auto st = box_.status();
+    if (!st) return st.error();
+    return FolderStatus{st->uidvalidity, st->uidnext, st->messages};
+  }
+  Result<std::vector<std::uint32_t>> uids_after(std::uint32_t after) override { return box_.uids_after(after); }
+  Result<std::vector<std::uint32_t>> uids_since(const std::string& date) override { return box_.uids_since(date); }
+  Result<std::set<std::uint32_t>> seen(const std::vector<std::uint32_t>& uids) override { return box_.seen(uids); }
+  Result<std::string> fetch(std::uint32_t uid, std::uint32_t uidvalidity) override {
+    return box_.fetch(uid, uidvalidity);
+  }
+
+  // A few commands over UID sets, whatever the number of messages.
+  Result<void> finish(const std::vector<Owed>& owed, const After& after) override {
+    std::vector<std::uint32_t> all, unseen;
+    for (const Owed& o : owed) {
+      all.push_back(o.uid);
+      if (!o.was_seen) unseen.push_back(o.uid);
+    }
+    if (all.empty()) return {};
+    // Our fetch set \Seen: a message a human had not opened must look unopened again.
+    if (after.kind != After::Kind::seen) {
+      if (auto r = box_.store_flags(unseen, false, "\\Seen"); !r) return r;
+    }
+    switch (after.kind) {
+      case After::Kind::flag:
+        return box_.store_flags(all, true, "$Guichet");
+      case After::Kind::seen:
+        return box_.store_flags(all, true, "$Guichet \\Seen");
+      case After::Kind::move:
+        if (auto r = box_.store_flags(all, true, "$Guichet"); !r) return r;
+        return box_.move(all, after.folder);
+      case After::Kind::leave:
+        return {};
+    }
+    return {};
+  }
+
+  std::string location(std::uint32_t uidvalidity, std::uint32_t uid) const override {
+    return std::to_string(uidvalidity) + "/" + std::to_string(uid);
+  }
+  void reset() override { box_.reset(); }
+
+ private:
+  std::string url_;
+  ImapMailbox box_;
+};
+
+}  // namespace
+
+std::unique_ptr<Source> make_imap_source(ImapSettings settings) {
+  return std::make_unique<ImapSource>(std::move(settings));
 }
 
 }  // namespace guichet::transport

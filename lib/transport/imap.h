@@ -1,5 +1,5 @@
 // An IMAP mailbox over libcurl: one handle, so one connection and one login, reused for every
-// command of every poll. Read ../shared/libraries.md, "libcurl, IMAP": every trap named there is
+// command of every poll. Every trap of libcurl 7.88 with IMAP (docs/libraries.md, "libcurl, IMAP") is
 // handled here and has a test (tests/unit/test_imap.cc, against a real Dovecot).
 //
 // - Messages are found and fetched by UID, never by sequence number or \Seen.
@@ -15,19 +15,21 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "transport/credentials.h"
+#include "transport/source.h"
 #include "util/result.h"
 
 namespace guichet::transport {
 
 struct ImapSettings {
   std::string url;  // imap://host[:port]/Folder or imaps://…
-  std::string user, password;
-  std::string oauth2_token;  // XOAUTH2 bearer token instead of a password
+  Credentials credentials;
   bool tls_required = true;  // imap:// then needs STARTTLS
   std::string ca_file;       // a CA to trust for the server's certificate (CURLOPT_CAINFO)
   int timeout_seconds = 60;
@@ -84,5 +86,8 @@ class ImapMailbox {
   std::string server_text_;  // the last tagged NO/BAD, from the debug callback
   std::optional<std::set<std::string>> caps_;
 };
+
+// The folder as a mail source (transport/source.h): the poller's view of it.
+std::unique_ptr<Source> make_imap_source(ImapSettings settings);
 
 }  // namespace guichet::transport

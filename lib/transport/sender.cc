@@ -17,27 +17,11 @@ namespace guichet::transport {
 
 namespace fs = std::filesystem;
 
-Result<std::string> read_secret(const std::string& file, const std::string& env) {
-  if (!env.empty()) {
-    const char* v = std::getenv(env.c_str());
-    if (!v) return make_error(Errc::config, "environment variable " + env + " is not set");
-    return std::string(v);
-  }
-  if (file.empty()) return std::string();
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return make_error(Errc::config, file + ": cannot read the password file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 namespace {
 
 class SmtpSender final : public Sender {
  public:
-  SmtpSender(config::Smtp cfg, std::string password) : cfg_(std::move(cfg)), password_(std::move(password)) {
+  explicit SmtpSender(SmtpSettings cfg) : cfg_(std::move(cfg)) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     handle_ = curl_easy_init();
   }
@@ -52,11 +36,18 @@ class SmtpSender final : public Sender {
     CURL* h = handle_;
     // The same handle for every mail: libcurl keeps the connection (and the login) between them.
     curl_easy_setopt(h, CURLOPT_URL, cfg_.url.c_str());
-    if (cfg_.tls == "required" && istarts_with(cfg_.url, "smtp://"))
+    if (cfg_.tls_required && istarts_with(cfg_.url, "smtp://"))
       curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));  // STARTTLS or nothing
-    if (!cfg_.user.empty()) {
-      curl_easy_setopt(h, CURLOPT_USERNAME, cfg_.user.c_str());
-      curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
+    if (!cfg_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, cfg_.ca_file.c_str());
+    const Credentials& c = cfg_.credentials;
+    if (!c.user.empty()) {
+      curl_easy_setopt(h, CURLOPT_USERNAME, c.user.c_str());
+      if (!c.bearer.empty()) {
+        curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c.bearer.c_str());
+        curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+      } else {
+        curl_easy_setopt(h, CURLOPT_PASSWORD, c.password.c_str());
+      }
     }
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(cfg_.timeout_seconds));
     curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(cfg_.timeout_seconds));
@@ -115,8 +106,7 @@ class SmtpSender final : public Sender {
     return 0;
   }
 
-  config::Smtp cfg_;
-  std::string password_;
+  SmtpSettings cfg_;
   CURL* handle_ = nullptr;
   std::string last_reply_, refusal_;
 };
@@ -154,12 +144,10 @@ class MaildirSender final : public Sender {
 
 }  // namespace
 
-Result<std::unique_ptr<Sender>> make_sender(const config::Smtp& smtp) {
+Result<std::unique_ptr<Sender>> make_sender(const SmtpSettings& smtp) {
   if (istarts_with(smtp.url, "maildir://"))
     return std::unique_ptr<Sender>(std::make_unique<MaildirSender>(smtp.url.substr(10)));
-  auto password = read_secret(smtp.password_file, smtp.password_env);
-  if (!password) return password.error();
-  return std::unique_ptr<Sender>(std::make_unique<SmtpSender>(smtp, std::move(*password)));
+  return std::unique_ptr<Sender>(std::make_unique<SmtpSender>(smtp));
 }
 
 }  // namespace guichet::transport

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "config/config.h"
+#include "transport/credentials.h"
 #include "util/result.h"
 
 namespace guichet::transport {
@@ -27,12 +27,15 @@ class Sender {
   virtual std::string describe() const = 0;  // for logs: "smtp://mail.example:587", "maildir:///…"
 };
 
-// From the configuration's `smtp` section: smtp:// (STARTTLS required unless tls: none),
-// smtps://, or maildir://. The password is read now (file or environment variable).
-Result<std::unique_ptr<Sender>> make_sender(const config::Smtp& smtp);
+struct SmtpSettings {
+  std::string url;           // smtp://host:587 (STARTTLS), smtps://host:465, or maildir:///path (the demo)
+  Credentials credentials;   // no user: no AUTH
+  bool tls_required = true;  // smtp:// then needs STARTTLS
+  std::string ca_file;       // a CA to trust for the server's certificate
+  int timeout_seconds = 60;  // connect and whole transaction
+};
 
-// A secret from a file (trailing newline dropped) or an environment variable; empty when neither
-// is configured. Never from the command line.
-Result<std::string> read_secret(const std::string& file, const std::string& env);
+// smtp:// (STARTTLS required unless !tls_required), smtps://, or maildir:// (each mail a file).
+Result<std::unique_ptr<Sender>> make_sender(const SmtpSettings& smtp);
 
 }  // namespace guichet::transport

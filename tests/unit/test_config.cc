@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "config/config.h"
+#include "engine/connections.h"
 #include "helpers.h"
 
 using namespace guichet;
@@ -51,14 +52,14 @@ smtp:
   REQUIRE(c->mailboxes.size() == 2);
   const auto* u = c->mailbox("urbanisme");
   REQUIRE(u);
-  CHECK(u->password_file == dir.str("etc/secrets/urbanisme"));
+  CHECK(u->password.file == dir.str("etc/secrets/urbanisme"));
   CHECK(u->after == "move:Traité");
   CHECK(u->poll_seconds == 60);
   CHECK(u->department == std::optional<std::string>("urbanisme"));
   CHECK(c->mailbox("demo")->url == "maildir://" + dir.str("etc/demo/inbox"));
   CHECK(c->mailbox("demo")->tls == "required");
   REQUIRE(c->smtp);
-  CHECK(c->smtp->password_env == "GUICHET_SMTP_PASSWORD");
+  CHECK(c->smtp->password.env == "GUICHET_SMTP_PASSWORD");
 }
 
 TEST_CASE("every error is reported at once with file:line:column", "[config]") {
@@ -84,7 +85,7 @@ commune: Y
   CHECK(e.find("guichet.yaml:6:19: \"poll_seconds\" must be a whole number") != std::string::npos);
   CHECK(e.find("guichet.yaml:7:10: tls must be \"required\" or \"none\"") != std::string::npos);
   CHECK(e.find("guichet.yaml:8:11: mailbox name \"a\" is used twice") != std::string::npos);
-  CHECK(e.find("give password_file or password_env, not both") != std::string::npos);
+  CHECK(e.find("give one of password_file, password_env, password_credential, oauth2_token_file") != std::string::npos);
   CHECK(e.find("guichet.yaml:12:1: duplicate key \"commune\"") != std::string::npos);
 }
 
@@ -105,4 +106,30 @@ TEST_CASE("the shipped example configurations load", "[config]") {
     REQUIRE(c);
     CHECK_FALSE(c->mailboxes.empty());
   }
+}
+
+TEST_CASE("SMTP and mailboxes read their secrets the same way, a systemd credential included", "[config]") {
+  test::TempDir dir;
+  test::write_file(dir.path() / "credentials" / "smtp", "s3cret\n");
+  test::write_file(dir.path() / "credentials" / "voirie", "imap-pass\n");
+  auto c = config::parse(
+      "mailboxes:\n  - {name: voirie, url: 'imaps://imap.example.org/INBOX', user: v, password_credential: voirie}\n"
+      "smtp:\n  url: smtp://smtp.example.org:587\n  user: guichet\n  password_credential: smtp\n",
+      "g.yaml", dir.str());
+  REQUIRE(c);
+  CHECK(c->smtp->password.credential == "smtp");
+  setenv("CREDENTIALS_DIRECTORY", dir.str("credentials").c_str(), 1);
+  auto smtp = engine::credentials(c->smtp->user, c->smtp->password, c->smtp->oauth2_token);
+  auto imap = engine::credentials(c->mailboxes[0].user, c->mailboxes[0].password, c->mailboxes[0].oauth2_token);
+  unsetenv("CREDENTIALS_DIRECTORY");
+  REQUIRE(smtp);
+  REQUIRE(imap);
+  CHECK(smtp->password == "s3cret");
+  CHECK(smtp->user == "guichet");
+  CHECK(imap->password == "imap-pass");
+  // Without the directory systemd gives the service, the error says what to do.
+  auto missing = engine::credentials("guichet", c->smtp->password, {});
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message.find("CREDENTIALS_DIRECTORY is not set") != std::string::npos);
+  CHECK(missing.error().code == Errc::config);
 }

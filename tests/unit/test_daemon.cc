@@ -91,8 +91,8 @@ struct Town {
   transport::ImapMailbox client(const std::string& folder = "INBOX") {
     transport::ImapSettings s;
     s.url = dovecot.url(folder);
-    s.user = "guichet";
-    s.password = "secret";
+    s.credentials.user = "guichet";
+    s.credentials.password = "secret";
     s.tls_required = false;
     return transport::ImapMailbox(s);
   }

@@ -17,8 +17,8 @@ std::string numbered_mail(int n) {
 transport::ImapSettings settings(const test::Dovecot& d, const std::string& folder = "INBOX") {
   transport::ImapSettings s;
   s.url = d.url(folder);
-  s.user = "guichet";
-  s.password = "secret";
+  s.credentials.user = "guichet";
+  s.credentials.password = "secret";
   s.tls_required = false;
   s.timeout_seconds = 10;
   return s;
@@ -31,7 +31,7 @@ TEST_CASE("modified UTF-7 folder names and UID sets", "[imap]") {
   CHECK(ImapMailbox::mutf7("Tom & Jerry") == "Tom &- Jerry");
   CHECK(ImapMailbox::mutf7("日本語") == "&ZeVnLIqe-");
   CHECK(ImapMailbox::uid_set({9, 5, 7, 10, 11, 12}) == "5,7,9:12");
-  CHECK(ImapMailbox::uid_set({}) == "");
+  CHECK(ImapMailbox::uid_set({}).empty());
 }
 
 TEST_CASE("status, search, flags, fetch and store by UID on a real Dovecot", "[imap][dovecot]") {
@@ -102,7 +102,7 @@ TEST_CASE("a wrong password and a dead server are errors, not crashes", "[imap][
   test::Dovecot dovecot;
   dovecot.start();
   auto s = settings(dovecot);
-  s.password = "wrong";
+  s.credentials.password = "wrong";
   ImapMailbox bad(s);
   auto st = bad.status();
   REQUIRE_FALSE(st);
@@ -130,8 +130,8 @@ TEST_CASE("imaps:// and STARTTLS with the town's CA, an unknown certificate is r
   dovecot.start();
   dovecot.deliver(numbered_mail(1));
   transport::ImapSettings s;
-  s.user = "guichet";
-  s.password = "secret";
+  s.credentials.user = "guichet";
+  s.credentials.password = "secret";
   s.timeout_seconds = 10;
   s.ca_file = dovecot.ca_file();
   s.url = "imaps://127.0.0.1:" + std::to_string(dovecot.imaps_port()) + "/INBOX";

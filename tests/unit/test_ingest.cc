@@ -7,7 +7,7 @@
 #include "helpers.h"
 
 using namespace guichet;
-using engine::Decision;
+using threading::Decision;
 
 namespace {
 

@@ -113,7 +113,7 @@ TEST_CASE("long folded headers finish", "[mimetic][malformed]") {
 }
 
 TEST_CASE("not a mail at all", "[malformed]") {
-  for (std::string raw : {std::string(), std::string("\n\n\n"), std::string("\x00\xFF\xFE garbage", 12),
+  for (const std::string& raw : {std::string(), std::string("\n\n\n"), std::string("\x00\xFF\xFE garbage", 11),
                           std::string("just some text without headers")}) {
     Message m = parse(raw);
     CHECK(guichet::mail::is_valid_utf8(m.text));

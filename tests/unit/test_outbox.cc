@@ -6,6 +6,8 @@
 
 #include <csignal>
 
+#include "engine/connections.h"
+#include "engine/ingest.h"
 #include "engine/outbox.h"
 #include "engine/setup.h"
 #include "helpers.h"
@@ -86,9 +88,9 @@ struct Town {
   }
 
   engine::DrainStats drain() {
-    auto sender = transport::make_sender(*setup->config.smtp);
+    auto sender = engine::make_sender(*setup->config.smtp);
     REQUIRE(sender);
-    auto stats = engine::drain(*st, **sender, clock);
+    auto stats = engine::drain(*st, **sender, clock, engine::drain_options(*setup));
     INFO((stats ? std::string() : stats.error().message));
     REQUIRE(stats);
     return *stats;
@@ -100,7 +102,7 @@ struct Town {
     REQUIRE(rows);
     std::vector<store::OutboxMail> out;
     for (auto& r : *rows)
-      if (kind.empty() || r.kind == kind) out.push_back(r);
+      if (kind.empty() || store::name(r.kind) == kind) out.push_back(r);
     return out;
   }
 
@@ -263,7 +265,7 @@ TEST_CASE("an acknowledgement reaches the resident through a real SMTP server, w
   std::string reply = resident_mail("reply-1@example.org", "Re: " + ack.subject, "Léa Martin <lea.martin@example.org>",
                                     "In-Reply-To: <" + ack.message_id + ">\r\n");
   auto r = town.ingest(reply);
-  CHECK(r.kind == engine::Decision::Kind::attach);
+  CHECK(r.kind == threading::Decision::Kind::attach);
   CHECK(r.reference == "2026-000001");
   CHECK(town.outbox("acknowledgement").size() == 1);
 }
@@ -275,7 +277,7 @@ TEST_CASE("the server down, then back: the mail waits and is delivered once", "[
   CHECK(stats.sent == 0);
   CHECK(stats.retried == 2);
   auto ack = town.outbox("acknowledgement").front();
-  CHECK(ack.status == "queued");
+  CHECK(ack.status == store::OutboxStatus::queued);
   CHECK(ack.attempts == 1);
   CHECK(ack.last_error.find("onnect") != std::string::npos);
   CHECK(ack.next_attempt_at >= town.clock.now() + 48);  // 60 s, ±20 %
@@ -286,7 +288,7 @@ TEST_CASE("the server down, then back: the mail waits and is delivered once", "[
   CHECK(town.drain().sent == 2);
   CHECK(town.drain().sent == 0);
   CHECK(town.acknowledgements().size() == 1);
-  CHECK(town.outbox("acknowledgement").front().status == "sent");
+  CHECK(town.outbox("acknowledgement").front().status == store::OutboxStatus::sent);
 }
 
 TEST_CASE("a 4xx is retried with backoff, then delivered", "[outbox][smtp]") {
@@ -298,7 +300,7 @@ TEST_CASE("a 4xx is retried with backoff, then delivered", "[outbox][smtp]") {
   CHECK(stats.retried == 1);
   CHECK(stats.sent == 1);  // the second mail found the server well again
   auto rows = town.outbox();
-  auto deferred = std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.status == "queued"; });
+  auto deferred = std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.status == store::OutboxStatus::queued; });
   REQUIRE(deferred != rows.end());
   CHECK(deferred->last_error.find("451") != std::string::npos);
   town.clock.set(town.clock.now() + 3600);
@@ -314,7 +316,7 @@ TEST_CASE("a 5xx fails at once, is recorded on the request and reported to the s
   auto stats = town.drain();
   CHECK(stats.failed == 2);
   auto ack = town.outbox("acknowledgement").front();
-  CHECK(ack.status == "failed");
+  CHECK(ack.status == store::OutboxStatus::failed);
   CHECK(ack.last_error.find("550") != std::string::npos);
   auto failed = town.events(out.reference, "mail_failed");
   REQUIRE(failed.size() == 2);
@@ -338,14 +340,14 @@ TEST_CASE("temporary failures stop at the retry horizon", "[outbox][smtp]") {
   Town town("  retry_hours: 1\n");
   town.ingest(resident_mail("horizon-1@example.org", "Nid-de-poule"));
   int rounds = 0;
-  while (!town.outbox("acknowledgement").empty() && town.outbox("acknowledgement").front().status == "queued" &&
+  while (!town.outbox("acknowledgement").empty() && town.outbox("acknowledgement").front().status == store::OutboxStatus::queued &&
          rounds < 50) {
     town.drain();
     town.clock.set(town.clock.now() + 600);
     ++rounds;
   }
   auto ack = town.outbox("acknowledgement").front();
-  CHECK(ack.status == "failed");
+  CHECK(ack.status == store::OutboxStatus::failed);
   CHECK(ack.last_error.find("gave up after") != std::string::npos);
   CHECK(rounds <= 8);
 }
@@ -435,13 +437,13 @@ TEST_CASE("a bounce of an acknowledgement is recorded on its request, not a new 
       "--b\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: voirie@champignac.example\r\nMessage-ID: <" +
       ack.message_id + ">\r\nSubject: x\r\n--b--\r\n";
   auto b = town.ingest(dsn);
-  CHECK(b.kind == engine::Decision::Kind::attach);
+  CHECK(b.kind == threading::Decision::Kind::attach);
   CHECK(b.reference == out.reference);
   CHECK(b.matched_by == "dsn:" + ack.message_id);
   auto rows = town.st->requests();
   REQUIRE(rows);
   CHECK(rows->size() == 1);
-  CHECK(town.outbox("acknowledgement").front().status == "bounced");
+  CHECK(town.outbox("acknowledgement").front().status == store::OutboxStatus::bounced);
   auto bounced = town.events(out.reference, "mail_bounced");
   REQUIRE(bounced.size() == 1);
   CHECK(bounced[0].find("lea.martni@example.org") != std::string::npos);
@@ -464,7 +466,7 @@ TEST_CASE("STARTTLS is required by default: a server without it gets nothing, th
   config::Smtp cfg;
   cfg.url = server.url();  // tls: required is the default
   cfg.timeout_seconds = 5;
-  auto sender = transport::make_sender(cfg);
+  auto sender = engine::make_sender(cfg);
   REQUIRE(sender);
   auto res = (*sender)->send("voirie@champignac.example", "lea@example.org", "Subject: x\r\n\r\ny\r\n");
   CHECK(res.status == transport::SendResult::Status::temporary);

@@ -1,6 +1,6 @@
 // Templates (lib/templates): plain-text rendering without HTML escaping, the unknown-variable
 // check with places, folder overrides, and every mention the law asks of an acknowledgement
-// (../shared/legal.md §1, docs/templates.md).
+// (docs/legal.md §1, docs/templates.md).
 #include <catch2/catch.hpp>
 
 #include "calendar/calendar.h"
@@ -161,7 +161,7 @@ TEST_CASE("every built-in template is valid and renders for a request", "[templa
   }
 }
 
-// R112-11-1 and L111-2, one check per mention (../shared/legal.md §1).
+// R112-11-1 and L111-2, one check per mention (docs/legal.md §1).
 TEST_CASE("the default acknowledgement carries every mention the law requires", "[templates][legal]") {
   set_paris();
   Fixture f;

@@ -5,13 +5,14 @@
 #include <ctime>
 
 #include "engine/ingest.h"
+#include "engine/route.h"
 #include "helpers.h"
 #include "routing/rules.h"
 #include "threading/keys.h"
 
 using namespace guichet;
-using engine::Decision;
-using Kind = engine::Decision::Kind;
+using threading::Decision;
+using Kind = threading::Decision::Kind;
 
 TEST_CASE("subjects normalise across French clients' prefixes, tags, case and accents", "[threading][keys]") {
   using threading::normalise_subject;
@@ -59,22 +60,22 @@ TEST_CASE("decide(): first match wins, in the documented order", "[threading][de
   m.message_id = "new@x";
   store::ExistingMessage stored{1, 1, "2026-000001", "H"};
   store::ExistingMessage other{2, 2, "2026-000002", "OTHER"};
-  store::RequestState open{5, "2026-000005", "open", std::nullopt, 0};
-  store::RequestState named{6, "2026-000006", "new", std::nullopt, 0};
+  store::RequestState open{5, "2026-000005", store::RequestStatus::open, std::nullopt, 0};
+  store::RequestState named{6, "2026-000006", store::RequestStatus::new_request, std::nullopt, 0};
   const std::int64_t now = 100 * 86400;
-  store::RequestState closed_recently{7, "2026-000007", "closed", now - 10 * 86400, 0};
-  store::RequestState closed_long_ago{8, "2026-000008", "closed", now - 60 * 86400, 0};
-  engine::ThreadingPolicy policy;
+  store::RequestState closed_recently{7, "2026-000007", store::RequestStatus::closed, now - 10 * 86400, 0};
+  store::RequestState closed_long_ago{8, "2026-000008", store::RequestStatus::closed, now - 60 * 86400, 0};
+  threading::ThreadingPolicy policy;
 
   struct Row {
     const char* name;
     std::string message_id;
-    engine::Lookups found;
+    threading::Lookups found;
     Kind kind;
     std::string matched_by;
     std::string target;  // reference of the request joined, named, or duplicated
   };
-  auto L = [] { return engine::Lookups{}; };
+  auto L = [] { return threading::Lookups{}; };
   std::vector<Row> rows;
   rows.push_back({"nothing known", "new@x", L(), Kind::new_request, "new", ""});
   {
@@ -146,7 +147,7 @@ TEST_CASE("decide(): first match wins, in the documented order", "[threading][de
   for (const auto& row : rows) {
     INFO(row.name);
     m.message_id = row.message_id;
-    Decision d = engine::decide(m, "H", row.found, policy, now);
+    Decision d = threading::decide(m, "H", row.found, policy, now);
     CHECK(d.kind == row.kind);
     CHECK(d.matched_by == row.matched_by);
     std::string target = d.existing ? d.existing->reference
@@ -158,10 +159,10 @@ TEST_CASE("decide(): first match wins, in the documented order", "[threading][de
   // The reopen and relance flags.
   auto f = L();
   f.by_reference = std::make_pair(std::string("p@x"), closed_recently);
-  CHECK(engine::decide(m, "H", f, policy, now).reopen);
+  CHECK(threading::decide(m, "H", f, policy, now).reopen);
   f = L();
   f.relance = open;
-  CHECK(engine::decide(m, "H", f, policy, now).relance);
+  CHECK(threading::decide(m, "H", f, policy, now).relance);
 }
 
 namespace {
@@ -357,21 +358,21 @@ TEST_CASE("a closed request reopens within the window, later a linked request st
   Town t;
   auto first = t.ingest(t.mail("From: a@x.fr\nSubject: Lampadaire\nMessage-ID: <l1@x.fr>"));
   auto r = t.request(first.reference);
-  REQUIRE(t.st.set_status(r.id, "closed", t.clock.now()));
+  REQUIRE(t.st.set_status(r.id, store::RequestStatus::closed, t.clock.now()));
   t.days_later(10);
   auto reopen = t.ingest(t.mail("From: a@x.fr\nSubject: Re: Lampadaire\nMessage-ID: <l2@x.fr>\nIn-Reply-To: <l1@x.fr>"));
   CHECK(reopen.kind == Kind::attach);
   CHECK(reopen.reopened);
-  CHECK(t.request(first.reference).status == "open");
+  CHECK(t.request(first.reference).status == store::RequestStatus::open);
   CHECK(t.request(first.reference).events.back().kind == "reopened");
 
-  REQUIRE(t.st.set_status(r.id, "closed", t.clock.now()));
+  REQUIRE(t.st.set_status(r.id, store::RequestStatus::closed, t.clock.now()));
   t.days_later(45);
   auto late = t.ingest(t.mail("From: a@x.fr\nSubject: Re: Lampadaire\nMessage-ID: <l3@x.fr>\nIn-Reply-To: <l2@x.fr>"));
   CHECK(late.kind == Kind::new_request);
   CHECK(late.linked_to == std::optional<std::string>(first.reference));
   CHECK(late.matched_by == "after-close:" + first.reference + " (references:l2@x.fr)");
-  CHECK(t.request(first.reference).status == "closed");
+  CHECK(t.request(first.reference).status == store::RequestStatus::closed);
 }
 
 TEST_CASE("dry run decides like the real thing", "[threading]") {

@@ -12,7 +12,7 @@
 
 #include "util/result.h"
 
-namespace guichet::config {
+namespace guichet::yaml {
 
 class YamlDoc {
  public:
@@ -38,7 +38,7 @@ class YamlDoc {
   std::optional<bool> boolean(const YAML::Node& map, const char* key);
 
  private:
-  YamlDoc(YAML::Node root, std::string file);
+  YamlDoc(const YAML::Node& root, std::string file);
   void check_duplicates(const YAML::Node& node, int depth);
 
   YAML::Node root_;
@@ -46,4 +46,4 @@ class YamlDoc {
   std::vector<std::string> errors_;
 };
 
-}  // namespace guichet::config
+}  // namespace guichet::yaml

@@ -1,10 +1,10 @@
-#include "config/yaml_doc.h"
+#include "yaml/yaml_doc.h"
 
 #include <fstream>
 #include <set>
 #include <sstream>
 
-namespace guichet::config {
+namespace guichet::yaml {
 
 namespace {
 std::string place(const std::string& file, const YAML::Mark& mark) {
@@ -13,7 +13,7 @@ std::string place(const std::string& file, const YAML::Mark& mark) {
 }
 }  // namespace
 
-YamlDoc::YamlDoc(YAML::Node root, std::string file) : root_(std::move(root)), file_(std::move(file)) {
+YamlDoc::YamlDoc(const YAML::Node& root, std::string file) : root_(root), file_(std::move(file)) {
   check_duplicates(root_, 0);
 }
 
@@ -121,4 +121,4 @@ std::optional<bool> YamlDoc::boolean(const YAML::Node& map, const char* key) {
   }
 }
 
-}  // namespace guichet::config
+}  // namespace guichet::yaml

@@ -1,0 +1,43 @@
+// Every default and every policy guichet applies when the configuration says nothing, in one place.
+// The configuration's structs (config/config.h) and the library's policies start from these values;
+// README.md and the man pages document them. Change a default here, and only here.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace guichet::defaults {
+
+// The subject tag of everything guichet sends: "[Réf. 2026-000042] …".
+inline constexpr std::string_view reference_prefix = "R\xC3\xA9" "f.";
+inline constexpr std::string_view database = "/var/lib/guichet/guichet.db";
+inline constexpr std::string_view timezone = "Europe/Paris";
+
+// Mailboxes: poll interval, and the backoff of a failing mailbox (from the interval to 15 min).
+inline constexpr int poll_seconds = 30;
+inline constexpr std::int64_t mailbox_backoff_max_seconds = 900;
+inline constexpr int alert_after_minutes = 30;
+
+// The outbox: 4xx answers and network errors are retried this long, waiting 1 min, doubling, at
+// most 1 h between attempts; the SMTP session times out after this many seconds.
+inline constexpr int retry_hours = 72;
+inline constexpr std::int64_t outbox_backoff_first_seconds = 60;
+inline constexpr std::int64_t outbox_backoff_max_seconds = 3600;
+inline constexpr int smtp_timeout_seconds = 60;
+
+// RFC 3834 loop brakes: acknowledgements to one address.
+inline constexpr int acknowledgements_per_day = 3;
+inline constexpr int acknowledgements_per_week = 10;
+
+// Threading windows, counted from when the mail arrived.
+inline constexpr std::int64_t relance_window_seconds = 30 * 86400;  // a chaser joins an open request
+inline constexpr std::int64_t reopen_window_seconds = 30 * 86400;   // a closed request reopens
+inline constexpr std::int64_t resend_window_seconds = 86400;        // the same mail sent again
+
+// Commits: a batch of mail is committed after this many messages or this many milliseconds,
+// whichever comes first (imports, polls). One fsync per batch; nothing is acknowledged to a
+// source before its batch is committed.
+inline constexpr int batch_messages = 1000;
+inline constexpr int batch_milliseconds = 1000;
+
+}  // namespace guichet::defaults

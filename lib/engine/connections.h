@@ -1,0 +1,25 @@
+// The one place that turns configured mailboxes and SMTP into connections: credentials resolved
+// once (password from a file, an environment variable or a systemd credential, or an OAuth2
+// token), TLS settings, the source or sender itself.
+#pragma once
+
+#include <memory>
+
+#include "config/config.h"
+#include "transport/credentials.h"
+#include "transport/sender.h"
+#include "transport/source.h"
+
+namespace guichet::engine {
+
+Result<transport::Credentials> credentials(const std::string& user, const SecretRef& password,
+                                           const SecretRef& oauth2_token);
+
+// imap:// or imaps:// (transport/imap.h), or maildir:// (transport/maildir_source.h).
+Result<std::unique_ptr<transport::Source>> make_source(const config::Mailbox& mailbox);
+Result<std::unique_ptr<transport::Sender>> make_sender(const config::Smtp& smtp);
+
+// The mailbox's `after:` as the source's action.
+transport::After after_of(const config::Mailbox& mailbox);
+
+}  // namespace guichet::engine
