@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "engine/ingest.h"
+#include "engine/token_key.h"
 #include "store/batch.h"
 #include "mail/message_json.h"
 #include "transport/mail_files.h"
@@ -50,8 +51,8 @@ class Importer {
  public:
   // An import commits in batches (store/batch.h): nothing is reported as stored before its batch
   // is committed.
-  Importer(Context& ctx, const Options& opt) : ctx_(ctx), opt_(opt), batch_(*ctx.store) {
-    options_ = engine::ingest_options(*ctx.setup, opt.mailbox);
+  Importer(Context& ctx, const Options& opt, engine::IngestOptions options)
+      : ctx_(ctx), opt_(opt), options_(std::move(options)), batch_(*ctx.store) {
     if (!opt.mailbox.empty() && !ctx.config.mailbox(opt.mailbox))
       spdlog::warn("mailbox \"{}\" is not in the configuration: its mail gets no default department", opt.mailbox);
     options_.dry_run = opt.dry_run;
@@ -62,7 +63,7 @@ class Importer {
       if (auto r = batch_.begin(); !r) return r;
     }
     store::Source src{opt_.mailbox.empty() ? kind : opt_.mailbox, mail.location, ""};
-    auto out = engine::ingest(*ctx_.store, mail.bytes, src, options_, clock_);
+    auto out = engine::ingest(*ctx_.store, mail.bytes, src, options_, *ctx_.clock);
     if (!out) return out.error();
     spdlog::info("{} {}: {} {} (Message-ID {})", src.mailbox, mail.location, threading::kind_name(out->kind),
                  out->reference, out->message_id);
@@ -100,6 +101,7 @@ class Importer {
       nlohmann::ordered_json j;
       j["location"] = r.location;
       j["outcome"] = threading::kind_name(o.kind);
+      j["action"] = engine::action_name(o.action);
       j["reference"] = o.reference.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(o.reference);
       j["message_id"] = o.message_id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(o.message_id);
       j["from"] = mail::address_json(o.from);
@@ -112,6 +114,7 @@ class Importer {
       j["agent"] = o.agent ? nlohmann::ordered_json(*o.agent) : nlohmann::ordered_json(nullptr);
       j["rules"] = o.rules;
       j["problems"] = o.problems;
+      j["lines"] = o.lines;
       j["dry_run"] = opt_.dry_run;
       print_json(j, false);
     } else {
@@ -126,7 +129,6 @@ class Importer {
   Context& ctx_;
   const Options& opt_;
   engine::IngestOptions options_;
-  SystemClock clock_;
   store::Batch batch_;
   std::vector<Reported> pending_;
   int created_ = 0, attached_ = 0, duplicates_ = 0, with_problems_ = 0;
@@ -140,7 +142,10 @@ int run(Context& ctx, const Options& opt) {
     std::error_code ec;
     if (p != "-" && !std::filesystem::exists(p, ec)) return report(Error{Errc::no_input, p + ": no such file or directory"});
   }
-  Importer importer(ctx, opt);
+  // The token key is created at the first write (never by a dry run).
+  auto options = engine::prepare_ingest(*ctx.store, *ctx.setup, opt.mailbox, !opt.dry_run);
+  if (!options) return report(Error{Errc::temp_fail, options.error().message});
+  Importer importer(ctx, opt, std::move(*options));
   for (const auto& p : paths) {
     Result<void> r;
     if (p == "-") {

@@ -24,7 +24,8 @@ std::string pad(const std::string& s, size_t width) {
 Command add_list(CLI::App& app) {
   struct Options {
     bool json = false;
-    std::string status;
+    std::string status, department, agent;
+    bool machine = false;
     int limit = 0;
   };
   auto opt = std::make_shared<Options>();
@@ -35,12 +36,18 @@ Command add_list(CLI::App& app) {
       ->check([](const std::string& s) {
         return store::parse_request_status(s) ? std::string() : "unknown status \"" + s + "\" (new, open, answered, waiting, closed)";
       });
+  c.app->add_option("--department", opt->department, "only this department's requests");
+  c.app->add_option("--agent", opt->agent, "only those of this agent");
+  c.app->add_flag("--machine", opt->machine, "machine mail kept apart (out-of-office, reports), not requests");
   c.app->add_option("--limit", opt->limit, "at most this many")->check(CLI::NonNegativeNumber);
   c.needs = Needs::store_read;
   c.run = [opt](Context& ctx) -> int {
     store::ListFilter f;
     if (!opt->status.empty()) f.status = store::parse_request_status(opt->status);
     f.limit = opt->limit;
+    if (!opt->department.empty()) f.department = opt->department;
+    if (!opt->agent.empty()) f.agent = opt->agent;
+    if (opt->machine) f.kind = store::RequestKind::machine;
     auto rs = ctx.store->requests(f);
     if (!rs) return report(rs.error());
     if (opt->json) {

@@ -33,7 +33,7 @@ Command add_merge(CLI::App& app) {
     if (!*from) return report(Error{Errc::data, "no request " + opt->from});
     if ((*into)->id == (*from)->id)
       return report(Error{Errc::data, opt->from + " is already " + (*into)->reference});
-    SystemClock clock;
+    const Clock& clock = *ctx.clock;
     std::int64_t now = clock.now();
     if (auto r = st.merge((*into)->id, (*from)->id, now); !r) return report(r.error());
     nlohmann::json detail{{"into", (*into)->reference}, {"from", opt->from}};

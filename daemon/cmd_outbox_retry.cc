@@ -30,7 +30,7 @@ Command add_outbox_retry(CLI::App& outbox) {
     if (!*row) return report(Error{Errc::data, "no outbox mail " + std::to_string(opt->id)});
     if ((*row)->status == store::OutboxStatus::sent)
       return report(Error{Errc::data, "mail " + std::to_string(opt->id) + " was sent already"});
-    SystemClock clock;
+    const Clock& clock = *ctx.clock;
     const std::int64_t now = clock.now();
     const int hours = ctx.config.smtp ? ctx.config.smtp->retry_hours : defaults::retry_hours;
     auto done = box.requeue(opt->id, now, now + static_cast<std::int64_t>(hours) * 3600);

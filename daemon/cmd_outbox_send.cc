@@ -17,7 +17,7 @@ Command add_outbox_send(CLI::App& outbox) {
     if (!ctx.config.smtp) return report(Error{Errc::config, "no smtp section in the configuration"});
     auto sender = engine::make_sender(*ctx.config.smtp);
     if (!sender) return report(sender.error());
-    SystemClock clock;
+    const Clock& clock = *ctx.clock;
     auto stats = engine::drain(*ctx.store, **sender, clock, engine::drain_options(*ctx.setup), 100000);
     if (!stats) return report(stats.error());
     auto queued = ctx.store->outbox().count(store::OutboxStatus::queued);

@@ -60,7 +60,7 @@ Command add_rules_test(CLI::App& rules) {
 
     engine::IngestOptions options = engine::ingest_options(*ctx.setup, opt->mailbox);
     mail::Message m = mail::parse(*raw, options.limits);
-    SystemClock clock;
+    const Clock& clock = *ctx.clock;
     const std::int64_t arrived = mail::received_at(m, clock.now());
     auto routed = engine::route(*st, m, options, arrived, true);
     if (!routed) return report(routed.error());

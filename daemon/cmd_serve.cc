@@ -65,7 +65,10 @@ struct Slot {
 
 class Daemon {
  public:
-  Daemon(Context& ctx, bool once) : ctx_(ctx), once_(once), watcher_(config_path(ctx), ctx.setup) { rebuild(); }
+  Daemon(Context& ctx, bool once)
+      : ctx_(ctx), once_(once), watcher_(config_path(ctx), ctx.setup), clock_(*ctx.clock) {
+    rebuild();
+  }
 
   int run() {
     sd_notify(0, "READY=1");
@@ -94,7 +97,11 @@ class Daemon {
 
   void rebuild() {
     slots_.clear();
-    for (const auto& mb : watcher_.current()->config.mailboxes) slots_.push_back(Slot{engine::MailboxPoller(mb), 0, 0});
+    for (const auto& mb : watcher_.current()->config.mailboxes) {
+      slots_.push_back(Slot{engine::MailboxPoller(mb), 0, 0});
+      // Answers agents send from the shared mailbox itself: its Sent folder, read-only.
+      if (auto sent = engine::sent_folder_of(mb)) slots_.push_back(Slot{engine::MailboxPoller(*sent), 0, 0});
+    }
     if (watcher_.current()->config.smtp) {
       auto sender = engine::make_sender(*watcher_.current()->config.smtp);
       if (sender)
@@ -220,7 +227,7 @@ class Daemon {
   engine::SetupWatcher watcher_;
   std::vector<Slot> slots_;
   std::unique_ptr<transport::Sender> sender_;
-  SystemClock clock_;
+  const Clock& clock_;  // the system's; --now (with --once only) for "what would happen then"
 };
 
 }  // namespace
@@ -232,6 +239,9 @@ Command add_serve(CLI::App& app) {
   c.app->add_flag("--once", *once, "one full cycle (every mailbox, the outbox), then exit: cron, tests, the demo");
   c.needs = Needs::routing;
   c.run = [once](Context& ctx) -> int {
+    // A fixed time never advances: a daemon would never wake up.
+    if (!*once && dynamic_cast<const FixedClock*>(ctx.clock.get()))
+      return report(Error{Errc::usage, "--now goes with serve --once"});
     install_signals();
     if (spdlog::get_level() > spdlog::level::info)
       spdlog::set_level(spdlog::level::info);  // a daemon says what it does

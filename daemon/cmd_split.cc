@@ -39,7 +39,7 @@ Command add_split(CLI::App& app) {
     }
     if (!msg) return report(Error{Errc::data, "request " + r.reference + " has no message " + id});
     if (r.messages.size() < 2) return report(Error{Errc::data, r.reference + " has only this message: nothing to split"});
-    SystemClock clock;
+    const Clock& clock = *ctx.clock;
     std::int64_t now = clock.now();
     auto created = st.split(msg->id, local_time(msg->received_at).year, now);
     if (!created) return report(created.error());

@@ -12,12 +12,14 @@
 #include "config/config.h"
 #include "engine/setup.h"
 #include "store/store.h"
+#include "util/clock.h"
 
 namespace guichet::cli {
 
 struct GlobalOptions {
   std::string config = config::kDefaultPath;
-  std::string db;  // overrides the configured database
+  std::string db;   // overrides the configured database
+  std::string now;  // --now ISO-8601: what would happen then (tests, "what on 15 January?")
   int verbosity = 0;
 };
 
@@ -29,6 +31,7 @@ enum class Needs { nothing, config, store_read, store_write, routing };
 
 struct Context {
   config::Config config;  // setup->config, with the command line's overrides (--db)
+  std::shared_ptr<const Clock> clock;  // the system's, or --now
   std::shared_ptr<const engine::Setup> setup;  // configuration, directory, rules, templates
   std::optional<store::Store> store;
 };
@@ -52,6 +55,7 @@ Command add_outbox_retry(CLI::App& outbox);
 Command add_outbox_send(CLI::App& outbox);
 Command add_serve(CLI::App& app);
 Command add_status(CLI::App& app);
+Command add_transfer(CLI::App& app);
 
 // Opens what `needs` asks for. Applies the configured time zone to the process.
 Result<Context> open_context(const GlobalOptions& g, Needs needs);

@@ -6,11 +6,13 @@
 #include <iostream>
 
 #include "commands.h"
+#include "util/local_time.h"
 
 namespace guichet::cli {
 
 Result<Context> open_context(const GlobalOptions& g, Needs needs) {
   Context ctx;
+  ctx.clock = std::make_shared<SystemClock>();
   if (needs == Needs::nothing) return ctx;
   const bool routing = needs == Needs::config || needs == Needs::routing;
   auto setup = routing ? engine::load_setup(g.config) : engine::load_config_only(g.config);
@@ -20,6 +22,12 @@ Result<Context> open_context(const GlobalOptions& g, Needs needs) {
   // Dates of receipt and reference years are the commune's local time.
   setenv("TZ", ctx.config.timezone.c_str(), 1);
   tzset();
+  // Read in the commune's time zone when it has no offset.
+  if (!g.now.empty()) {
+    auto t = parse_iso8601(g.now);
+    if (!t) return Error{Errc::usage, "--now " + g.now + ": not an ISO-8601 date or time (2026-12-03T14:05, 2027-01-15)"};
+    ctx.clock = std::make_shared<FixedClock>(*t);
+  }
   if (!g.db.empty()) ctx.config.database = g.db;
   if (needs == Needs::store_read || needs == Needs::store_write || needs == Needs::routing) {
     auto mode = needs == Needs::store_read ? store::Database::Mode::read_only : store::Database::Mode::read_write;

@@ -21,6 +21,7 @@ int main(int argc, char** argv) try {
   GlobalOptions g;
   app.add_option("-c,--config", g.config, "configuration file")->capture_default_str();
   app.add_option("--db", g.db, "database file (overrides the configuration)");
+  app.add_option("--now", g.now, "act as if it were this time (ISO-8601, the commune's time zone by default)");
   app.add_flag("-v,--verbose", g.verbosity, "more logging (-vv for debug)");
   app.set_version_flag("--version", "guichet 0.1.0");
 
@@ -32,7 +33,7 @@ int main(int argc, char** argv) try {
                                    add_rules_check(*rules), add_rules_test(*rules),
                                    // `outbox retry` and `outbox send` before `outbox`: the first parsed runs.
                                    add_outbox_retry(*outbox), add_outbox_send(*outbox), add_outbox(*outbox),
-                                   add_serve(app), add_status(app)};
+                                   add_serve(app), add_status(app), add_transfer(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -11,6 +11,9 @@ namespace {
 nlohmann::ordered_json opt(const std::optional<std::string>& v) {
   return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
 }
+nlohmann::ordered_json time_or_null(const std::optional<std::int64_t>& t) {
+  return t ? nlohmann::ordered_json(mail::format_rfc3339(*t)) : nlohmann::ordered_json(nullptr);
+}
 }  // namespace
 
 nlohmann::ordered_json request_summary_json(const store::RequestInfo& r) {
@@ -34,6 +37,23 @@ nlohmann::ordered_json request_summary_json(const store::RequestInfo& r) {
   j["silence"] = r.silence;
   j["delay"] = opt(r.delay);
   j["deemed_decision_on"] = opt(r.deemed_decision_on);
+  j["kind"] = r.kind;
+  j["channel"] = r.channel;
+  j["mailbox"] = r.mailbox;
+  j["answer_version"] = r.answer_version;
+  j["first_answer_at"] = time_or_null(r.first_answer_at);
+  j["last_answer_at"] = time_or_null(r.last_answer_at);
+  j["closed_at"] = time_or_null(r.closed_at);
+  nlohmann::ordered_json clocks;
+  clocks["competent_since"] = time_or_null(r.competent_since);
+  clocks["suspended_since"] = time_or_null(r.suspended_since);
+  clocks["suspended_days"] = r.suspended_days;
+  clocks["missing"] = r.missing;
+  clocks["missing_deadline"] = opt(r.missing_deadline);
+  clocks["full_acknowledgement_at"] = time_or_null(r.full_ack_at);
+  clocks["response_due_on"] = opt(r.response_due_on);
+  clocks["decided_at"] = time_or_null(r.decided_at);
+  j["clocks"] = clocks;
   return j;
 }
 
@@ -50,6 +70,8 @@ nlohmann::ordered_json request_detail_json(const store::RequestInfo& r) {
     mj["date"] = m.date ? nlohmann::ordered_json(mail::format_rfc3339(*m.date)) : nlohmann::ordered_json(nullptr);
     mj["received_at"] = mail::format_rfc3339(m.received_at);
     mj["matched_by"] = m.matched_by;
+    mj["role"] = m.role;
+    mj["agent"] = opt(m.agent);
     mj["auto"] = m.auto_submitted;
     mj["bounce"] = m.bounce;
     mj["list"] = m.list;
@@ -78,6 +100,35 @@ nlohmann::ordered_json request_detail_json(const store::RequestInfo& r) {
                    {"detail", nlohmann::ordered_json::parse(e.detail_json)}});
   }
   j["events"] = evs;
+  auto answers = nlohmann::ordered_json::array();
+  for (const auto& a : r.answers) {
+    nlohmann::ordered_json aj;
+    aj["at"] = mail::format_rfc3339(a.at);
+    aj["agent"] = opt(a.agent);
+    aj["address"] = a.agent_address;
+    aj["how"] = a.how;
+    aj["version"] = a.version;
+    aj["outbox"] = a.outbox_id ? nlohmann::ordered_json(*a.outbox_id) : nullptr;
+    // The message of the request it is (1-based, as in "messages").
+    nlohmann::ordered_json index = nullptr;
+    for (size_t i = 0; i < r.messages.size(); ++i)
+      if (a.message_row && r.messages[i].id == *a.message_row) index = i + 1;
+    aj["message"] = index;
+    answers.push_back(std::move(aj));
+  }
+  j["answers"] = answers;
+  return j;
+}
+
+nlohmann::ordered_json outbox_summary_json(const store::OutboxMail& m) {
+  nlohmann::ordered_json j;
+  j["id"] = m.id;
+  j["kind"] = store::name(m.kind);
+  j["status"] = store::name(m.status);
+  j["to"] = m.recipient;
+  j["created_at"] = mail::format_rfc3339(m.created_at);
+  j["sent_at"] = time_or_null(m.sent_at);
+  j["last_error"] = m.last_error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.last_error);
   return j;
 }
 

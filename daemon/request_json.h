@@ -10,5 +10,7 @@ namespace guichet::cli {
 
 nlohmann::ordered_json request_summary_json(const store::RequestInfo& r);
 nlohmann::ordered_json request_detail_json(const store::RequestInfo& r);
+// One mail of the outbox about a request, without its bytes.
+nlohmann::ordered_json outbox_summary_json(const store::OutboxMail& m);
 
 }  // namespace guichet::cli

@@ -125,7 +125,9 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
   if (root.IsNull()) return c;  // an empty file: all defaults
   if (!doc.expect_map(root, "the configuration")) return doc.result().error();
   doc.check_keys(root, {"commune", "database", "reference_prefix", "timezone", "calendar", "directory", "rules",
-                        "templates", "mailboxes", "smtp", "acknowledgements", "admin", "alert_after_minutes"});
+                        "templates", "mailboxes", "smtp", "acknowledgements", "admin", "alert_after_minutes",
+                        "address_separator", "trusted_authserv_id", "token_key_file", "token_key_credential",
+                        "procedures", "missing_pieces_delay"});
   if (auto v = doc.string(root, "commune")) c.commune = *v;
   if (auto v = doc.string(root, "database")) c.database = resolve(base_dir, *v);
   if (auto v = doc.string(root, "reference_prefix")) c.reference_prefix = *v;
@@ -168,6 +170,45 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
     if (!mail::valid_address(c.admin)) doc.error(root["admin"], "\"" + c.admin + "\" is not a mail address");
   }
   if (auto v = doc.integer(root, "alert_after_minutes", 0, 7 * 24 * 60)) c.alert_after_minutes = static_cast<int>(*v);
+  if (auto v = doc.string(root, "address_separator")) {
+    if (v->size() != 1 || std::string_view("+-=_").find((*v)[0]) == std::string_view::npos)
+      doc.error(root["address_separator"], "address_separator must be one of + - = _");
+    else
+      c.address_separator = (*v)[0];
+  }
+  if (auto v = doc.string(root, "trusted_authserv_id")) c.trusted_authserv_id = *v;
+  if (auto v = doc.string(root, "token_key_file")) c.token_key.file = resolve(base_dir, *v);
+  if (auto v = doc.string(root, "token_key_credential")) c.token_key.credential = *v;
+  if (!c.token_key.file.empty() && !c.token_key.credential.empty())
+    doc.error(root, "give token_key_file or token_key_credential, not both");
+  if (auto v = doc.string(root, "missing_pieces_delay")) {
+    c.missing_pieces_delay = *v;
+    if (auto d = calendar::Delay::parse(*v); !d) doc.error(root["missing_pieces_delay"], d.error().message);
+  }
+  if (const YAML::Node ps = root["procedures"]; ps.IsDefined() && !ps.IsNull()) {
+    if (!ps.IsMap()) {
+      doc.error(ps, "procedures must map a name to {silence, delay, label}");
+    } else {
+      for (const auto& kv : ps) {
+        Procedure p;
+        p.name = kv.first.Scalar();
+        const YAML::Node& n = kv.second;
+        if (!doc.expect_map(n, "a procedure")) continue;
+        doc.check_keys(n, {"silence", "delay", "label"});
+        if (auto v = doc.string(n, "label")) p.label = *v;
+        if (auto v = doc.string(n, "silence", true)) {
+          p.silence = *v;
+          if (!one_of(p.silence, {"acceptance", "rejection", "none"}))
+            doc.error(n["silence"], "silence must be acceptance, rejection or none");
+        }
+        if (auto v = doc.string(n, "delay")) {
+          p.delay = *v;
+          if (auto d = calendar::Delay::parse(*v); !d) doc.error(n["delay"], d.error().message);
+        }
+        c.procedures.push_back(std::move(p));
+      }
+    }
+  }
   if (!c.rules.empty() && c.directory.empty()) doc.error(root["rules"], "rules need a directory (the \"directory\" key)");
   if (auto r = doc.result(); !r) return r.error();
   return c;

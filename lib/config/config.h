@@ -30,7 +30,10 @@ struct Mailbox {
   // After a message is committed: flag (keyword $Guichet; \Seen left as a human left it) |
   // seen ($Guichet and \Seen) | move:Folder | leave (\Seen restored, nothing else).
   std::string after = "flag";
-  std::string sent_folder;            // agents' answers sent from the shared box
+  std::string sent_folder;            // agents' answers sent from the shared box: polled read-only
+  // Not a key: set on the mailbox engine::sent_folder_of() derives to poll `sent_folder` of the
+  // mailbox of that name.
+  std::string sent_folder_of;
   int poll_seconds = defaults::poll_seconds;
   std::string start = "now";          // first run: now | all | since:YYYY-MM-DD
   // The public address residents write to (urbanisme@…): From and Reply-To of what guichet
@@ -49,6 +52,15 @@ struct Smtp {
   int timeout_seconds = defaults::smtp_timeout_seconds;  // connect and whole-transaction timeout
   int retry_hours = defaults::retry_hours;  // 4xx and network errors are retried this long, then failed
   std::string from;                   // sender when no mailbox applies (default: the department's email)
+};
+
+// A procedure agents may name in a `Procédure :` command (README, "Commands"): what silence means
+// and after how long.
+struct Procedure {
+  std::string name;   // as written after "Procédure :", matched case- and accent-insensitively
+  std::string label;  // for letters: "Déclaration préalable de travaux"
+  std::string silence = "rejection";  // acceptance | rejection | none
+  std::string delay = "2 mois";
 };
 
 // RFC 3834 loop brakes: acknowledgements to one address.
@@ -72,6 +84,13 @@ struct Config {
   Acknowledgements acknowledgements;
   std::string admin;                  // address told when a mailbox keeps failing
   int alert_after_minutes = defaults::alert_after_minutes;  // … for this long
+
+  // Agents' answers by mail (README, "How agents answer").
+  char address_separator = '+';       // sub-addressing: urbanisme+r.2026-000042….@
+  std::string trusted_authserv_id;    // the town's receiving server: its Authentication-Results must pass
+  SecretRef token_key;                // token_key_file / token_key_credential; default: kept in the database
+  std::vector<Procedure> procedures;  // named procedures for `Procédure :`
+  std::string missing_pieces_delay{defaults::missing_pieces_delay};  // the resident's deadline to send them
 
   // Every address the town receives on (mailboxes' addresses and users): never acknowledged.
   std::vector<std::string> own_addresses() const;

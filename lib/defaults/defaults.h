@@ -34,6 +34,9 @@ inline constexpr std::int64_t relance_window_seconds = 30 * 86400;  // a chaser 
 inline constexpr std::int64_t reopen_window_seconds = 30 * 86400;   // a closed request reopens
 inline constexpr std::int64_t resend_window_seconds = 86400;        // the same mail sent again
 
+// Missing pieces (L114-5): the deadline the resident is given to send them.
+inline constexpr std::string_view missing_pieces_delay = "1 mois";
+
 // Commits: a batch of mail is committed after this many messages or this many milliseconds,
 // whichever comes first (imports, polls). One fsync per batch; nothing is acknowledged to a
 // source before its batch is committed.

@@ -4,8 +4,10 @@
 #include <map>
 #include <set>
 
-#include "yaml/yaml_doc.h"
 #include "mail/address.h"
+#include "util/strings.h"
+#include "util/text_fold.h"
+#include "yaml/yaml_doc.h"
 
 namespace guichet::directory {
 
@@ -45,10 +47,31 @@ std::optional<calendar::Date> parse_date(const std::string& s) {
   return calendar::Date{y, m, d};
 }
 
+// Ids travel in reply addresses and tokens (tokens/tokens.h): lower-case letters, digits, '-', '_'.
+void check_id(YamlDoc& doc, const YAML::Node& n, const std::string& id) {
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+      doc.error(n["id"], "id \"" + id + "\" may hold only lower-case letters, digits, '-' and '_'");
+      return;
+    }
+  }
+}
+
+std::optional<calendar::Delay> read_delay(YamlDoc& doc, const YAML::Node& n, const char* key) {
+  auto v = doc.string(n, key);
+  if (!v) return std::nullopt;
+  auto delay = calendar::Delay::parse(*v);
+  if (delay) return *delay;
+  doc.error(n[key], delay.error().message);
+  return std::nullopt;
+}
+
 Department read_department(YamlDoc& doc, const YAML::Node& n) {
   Department d;
-  doc.check_keys(n, {"id", "name", "email", "address", "phone", "head", "response_target", "escalation"});
+  doc.check_keys(n, {"id", "name", "email", "address", "phone", "head", "response_target", "escalation", "pilot",
+                     "remind_before", "escalate_after"});
   if (auto v = doc.string(n, "id", true)) d.id = *v;
+  check_id(doc, n, d.id);
   if (auto v = doc.string(n, "name", true)) d.name = *v;
   if (auto v = doc.string(n, "email", true)) d.email = *v;
   check_email(doc, n, "email", d.email);
@@ -56,11 +79,10 @@ Department read_department(YamlDoc& doc, const YAML::Node& n) {
   if (auto v = doc.string(n, "address", true)) d.address = *v;
   if (auto v = doc.string(n, "phone", true)) d.phone = *v;
   if (auto v = doc.string(n, "head")) d.head = *v;
-  if (auto v = doc.string(n, "response_target")) {
-    auto delay = calendar::Delay::parse(*v);
-    if (delay) d.response_target = *delay;
-    else doc.error(n["response_target"], delay.error().message);
-  }
+  d.response_target = read_delay(doc, n, "response_target");
+  if (auto v = read_delay(doc, n, "remind_before")) d.remind_before = *v;
+  if (auto v = read_delay(doc, n, "escalate_after")) d.escalate_after = *v;
+  if (auto v = doc.boolean(n, "pilot")) d.pilot = *v;
   d.escalation = string_list(doc, n, "escalation");
   for (const auto& a : d.escalation) {
     if (!mail::is_plausible_address(a)) doc.error(n["escalation"], "\"" + a + "\" is not an email address");
@@ -71,8 +93,9 @@ Department read_department(YamlDoc& doc, const YAML::Node& n) {
 Agent read_agent(YamlDoc& doc, const YAML::Node& n) {
   Agent a;
   doc.check_keys(n, {"id", "first_name", "last_name", "title", "address", "email", "departments", "anonymous",
-                     "absent_until", "backup"});
+                     "absent_until", "backup", "aliases"});
   if (auto v = doc.string(n, "id", true)) a.id = *v;
+  check_id(doc, n, a.id);
   // L111-2: first name, last name, title and administrative address of the agent in charge.
   if (auto v = doc.string(n, "first_name", true)) a.first_name = *v;
   if (auto v = doc.string(n, "last_name", true)) a.last_name = *v;
@@ -88,7 +111,24 @@ Agent read_agent(YamlDoc& doc, const YAML::Node& n) {
     if (!a.absent_until) doc.error(n["absent_until"], "absent_until must be a date, YYYY-MM-DD");
   }
   if (auto v = doc.string(n, "backup")) a.backup = *v;
+  a.aliases = string_list(doc, n, "aliases");
+  for (const auto& alias : a.aliases) {
+    if (!mail::valid_address(alias)) doc.error(n["aliases"], "\"" + alias + "\" is not an email address");
+  }
   return a;
+}
+
+Elu read_elu(YamlDoc& doc, const YAML::Node& n) {
+  Elu e;
+  doc.check_keys(n, {"name", "email", "title", "departments", "tags"});
+  if (auto v = doc.string(n, "name", true)) e.name = *v;
+  // An élu without an address could never log in nor receive a digest: refused, not ignored.
+  if (auto v = doc.string(n, "email", true)) e.email = *v;
+  check_email(doc, n, "email", e.email);
+  if (auto v = doc.string(n, "title")) e.title = *v;
+  e.departments = string_list(doc, n, "departments");
+  e.tags = string_list(doc, n, "tags");
+  return e;
 }
 
 }  // namespace
@@ -114,6 +154,58 @@ std::vector<const Agent*> Directory::members(const std::string& department_id) c
       if (d == department_id) out.push_back(&a);
     }
   }
+  return out;
+}
+
+const Agent* Directory::agent_by_address(const std::string& address) const {
+  for (const auto& a : agents_) {
+    if (iequals(a.email, address)) return &a;
+    for (const auto& alias : a.aliases)
+      if (iequals(alias, address)) return &a;
+  }
+  return nullptr;
+}
+
+const Elu* Directory::elu_by_address(const std::string& address) const {
+  for (const auto& e : elus_)
+    if (iequals(e.email, address)) return &e;
+  return nullptr;
+}
+
+const Department* Directory::find_department(const std::string& written) const {
+  const std::string f = fold_text(written);
+  for (const auto& d : departments_)
+    if (fold_text(d.id) == f || fold_text(d.name) == f) return &d;
+  return nullptr;
+}
+
+const Agent* Directory::find_agent(const std::string& written) const {
+  const std::string f = fold_text(written);
+  for (const auto& a : agents_) {
+    if (fold_text(a.id) == f || iequals(a.email, written) || fold_text(a.first_name + " " + a.last_name) == f ||
+        fold_text(a.last_name + " " + a.first_name) == f)
+      return &a;
+  }
+  return nullptr;
+}
+
+bool Directory::is_pilot(const Agent& a) const {
+  for (const auto& d : a.departments) {
+    const Department* dep = department(d);
+    if (dep && dep->pilot) return true;
+  }
+  return false;
+}
+
+const Agent* Directory::head_of(const std::string& department_id) const {
+  const Department* d = department(department_id);
+  return d && !d->head.empty() ? agent(d->head) : nullptr;
+}
+
+std::vector<const Department*> Directory::pilots() const {
+  std::vector<const Department*> out;
+  for (const auto& d : departments_)
+    if (d.pilot) out.push_back(&d);
   return out;
 }
 
@@ -149,7 +241,7 @@ Result<Directory> Directory::parse_doc(yaml::YamlDoc& doc) {
   Directory dir;
   const YAML::Node& root = doc.root();
   if (!doc.expect_map(root, "the directory")) return doc.result().error();
-  doc.check_keys(root, {"departments", "agents"});
+  doc.check_keys(root, {"departments", "agents", "elus"});
   std::map<std::string, YAML::Node> department_nodes, agent_nodes;
   if (const YAML::Node ds = root["departments"]; ds.IsSequence()) {
     for (const auto& n : ds) {
@@ -173,6 +265,29 @@ Result<Directory> Directory::parse_doc(yaml::YamlDoc& doc) {
           doc.error(n["id"], "agent \"" + a.id + "\" is defined twice");
         dir.agents_.push_back(std::move(a));
       }
+    }
+  }
+  if (const YAML::Node es = root["elus"]; es.IsDefined() && !es.IsNull()) {
+    if (!es.IsSequence()) {
+      doc.error(es, "elus must be a list");
+    } else {
+      for (const auto& n : es) {
+        if (!doc.expect_map(n, "an élu")) continue;
+        dir.elus_.push_back(read_elu(doc, n));
+        for (const auto& d : dir.elus_.back().departments)
+          if (!department_nodes.count(d)) doc.error(n["departments"], "unknown department \"" + d + "\"");
+      }
+    }
+  }
+  // An address names one person: a reply from it must say who wrote.
+  std::map<std::string, std::string> owners;
+  for (const auto& a : dir.agents_) {
+    std::vector<std::string> addresses = a.aliases;
+    addresses.push_back(a.email);
+    for (const auto& address : addresses) {
+      auto [it, fresh] = owners.emplace(to_lower(address), a.id);
+      if (!fresh && it->second != a.id)
+        doc.error(agent_nodes[a.id]["email"], "address " + address + " already belongs to agent \"" + it->second + "\"");
     }
   }
   // Cross-references, each reported where it is written.

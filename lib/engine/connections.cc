@@ -49,6 +49,20 @@ Result<std::unique_ptr<transport::Sender>> make_sender(const config::Smtp& smtp)
   return transport::make_sender(s);
 }
 
+std::optional<config::Mailbox> sent_folder_of(const config::Mailbox& mb) {
+  if (mb.sent_folder.empty() || istarts_with(mb.url, "maildir://")) return std::nullopt;
+  config::Mailbox sent = mb;
+  const size_t scheme = sent.url.find("://");
+  const size_t path = scheme == std::string::npos ? std::string::npos : sent.url.find('/', scheme + 3);
+  sent.url = (path == std::string::npos ? sent.url : sent.url.substr(0, path)) + "/" + mb.sent_folder;
+  sent.name = mb.name + ":sent";
+  sent.sent_folder_of = mb.name;
+  sent.sent_folder.clear();
+  sent.after = "leave";
+  sent.start = "now";
+  return sent;
+}
+
 transport::After after_of(const config::Mailbox& mb) {
   transport::After a;
   if (mb.after == "seen") a.kind = transport::After::Kind::seen;

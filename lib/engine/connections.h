@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "config/config.h"
 #include "transport/credentials.h"
@@ -21,5 +22,10 @@ Result<std::unique_ptr<transport::Sender>> make_sender(const config::Smtp& smtp)
 
 // The mailbox's `after:` as the source's action.
 transport::After after_of(const config::Mailbox& mailbox);
+
+// The mailbox that polls `mailbox.sent_folder` (an IMAP folder of the same account): read-only
+// (after: leave), from the mail sent after the first run (start: now), its position kept under
+// "<name>:sent". nullopt when it has none or is a Maildir.
+std::optional<config::Mailbox> sent_folder_of(const config::Mailbox& mailbox);
 
 }  // namespace guichet::engine

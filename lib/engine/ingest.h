@@ -22,8 +22,28 @@ namespace guichet::engine {
 
 using threading::Decision;
 
+// What ingest did with a mail, beyond the threading decision (`kind`):
+enum class Action {
+  created,          // a new request (or machine mail kept apart)
+  attached,         // joined a request
+  duplicate,        // a copy of a stored mail
+  answer_relayed,   // an agent's answer, sent on to the resident
+  answer_held,      // an agent's answer kept back: a colleague answered first
+  answer_released,  // "ENVOYER": a held answer sent after all
+  answer_recorded,  // an answer that went around guichet (direct, Sent folder): recorded, not sent
+  answer_refused,   // not authenticated, or about another request: stored, never relayed
+  answer_empty,     // nothing left once quotes were removed: the agent is told
+  commands,         // commands only (or commands refused)
+  note,             // an internal note
+  machine,          // machine mail answering an agent's notice, or kept apart
+  skipped,          // Sent folder: guichet's own mail, or mail about no request
+};
+const char* action_name(Action a);
+
 struct Outcome {
   Decision::Kind kind = Decision::Kind::new_request;
+  Action action = Action::created;
+  std::vector<std::string> lines;  // commands: one line each, as in the agent's receipt
   std::string reference;
   std::optional<std::string> department, agent;  // of a new request
   std::vector<std::string> rules;                // the routing rules that matched

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "calendar/calendar.h"
+#include "config/config.h"
 #include "defaults/defaults.h"
 #include "directory/directory.h"
 #include "mail/parse.h"
@@ -28,7 +29,17 @@ struct OutgoingPolicy {
   int retry_hours = defaults::retry_hours;
 };
 
+// Agents' answers and commands by mail (README, "How agents answer").
+struct AgentPolicy {
+  std::string token_key;         // empty: no token is written or honoured (engine/token_key.h)
+  char separator = '+';          // sub-addressing
+  std::string trusted_authserv_id;  // the town's receiving server, when its Authentication-Results count
+  const std::vector<config::Procedure>* procedures = nullptr;
+  calendar::Delay missing_pieces_delay{1, calendar::Delay::Unit::months};
+};
+
 struct IngestOptions {
+  const config::Config* config = nullptr;  // the mailboxes' addresses, for mail about a request
   std::string mailbox;                    // the configured mailbox the mail came from, for rules
   std::optional<std::string> department;  // the mailbox's default department
   // Routing (optional): rules decide department, agent and procedure of each new request.
@@ -40,6 +51,10 @@ struct IngestOptions {
   mail::ParseLimits limits;
   threading::ThreadingPolicy threading;
   OutgoingPolicy outgoing;
+  AgentPolicy agents;
+  // The mailbox's Sent folder (`sent_folder`): what the shared box sent. Never a new request;
+  // guichet's own mail is skipped, an answer to a resident is recorded on its request.
+  bool sent_folder = false;
   bool dry_run = false;  // decide, but write nothing
 };
 

@@ -7,6 +7,7 @@
 
 #include "mail/compose.h"
 #include "store/outbox.h"
+#include "engine/actions.h"
 #include "engine/route.h"
 #include "templates/letter.h"
 #include "util/backoff.h"
@@ -43,8 +44,8 @@ std::optional<std::string> machine_reason(const mail::Message& m, const std::vec
 }
 
 Result<Queued> queue_mail(store::Store& store, store::OutboxKind kind, std::optional<std::int64_t> request_id,
-                          mail::Outgoing out, int retry_hours, std::int64_t now) {
-  out.message_id = mail::new_message_id(domain_of(out.from.address));
+                          mail::Outgoing out, int retry_hours, std::int64_t now, store::OutboxStatus status) {
+  if (out.message_id.empty()) out.message_id = mail::new_message_id(domain_of(out.from.address));
   out.date = now;
   out.extra.emplace_back("X-Loop", "guichet@" + domain_of(out.from.address));
   auto bytes = mail::compose(out);
@@ -58,6 +59,8 @@ Result<Queued> queue_mail(store::Store& store, store::OutboxKind kind, std::opti
   row.message = std::move(*bytes);
   row.created_at = now;
   row.give_up_at = now + static_cast<std::int64_t>(retry_hours) * 3600;
+  row.status = status;
+  if (status == store::OutboxStatus::held) row.last_error = "held: a colleague answered first";
   auto id = store.outbox().enqueue(row);
   if (!id) return id.error();
   return Queued{out.message_id, *id};
@@ -123,6 +126,12 @@ Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, 
     if (!sent) return sent.error();
     // The resident's answer to the acknowledgement names its Message-ID: it threads here.
     if (auto r = store.add_thread_ids(request.request_id, sent->message_id, {}); !r) return r;
+    // The full acknowledgement of R112-11-2 is done when this one carries every mention.
+    if (routed.template_name == templates::kAcknowledgement) {
+      store::RequestChanges c;
+      c.full_ack_at = std::optional<std::int64_t>(now);
+      if (auto u = store.update_request(request.request_id, c, now); !u) return u;
+    }
     if (auto r = event("acknowledgement_queued", {{"outbox", sent->outbox_id.value_or(0)},
                                                   {"to", to},
                                                   {"template", routed.template_name},
@@ -131,31 +140,16 @@ Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, 
       return r;
   }
 
-  // The agent in charge hears of it, unless the mail came from a machine.
+  // The agent in charge hears of it, unless the mail came from a machine (engine/actions.h:
+  // the notice carries the tokens that let them answer and steer the request by mail).
   const directory::Agent* agent =
       options.directory && routed.routing.agent ? options.directory->agent(*routed.routing.agent) : nullptr;
-  if (agent && !agent->email.empty() && mail::valid_address(agent->email) && !machine_reason(m, policy.own_addresses) &&
-      options.templates) {
-    templates::Letter notice = letter;
-    notice.agent = agent;  // the agent is named to themself, anonymous or not
-    auto data = templates::letter_data(notice);
-    auto body = options.templates->render(templates::kAgentNotification, data);
-    if (!body) return body.error();
-    mail::Outgoing out;
-    out.from = mail::Address{"guichet " + (service ? service->name : options.commune), from_address};
-    out.reply_to = out.from;
-    out.to = mail::Address{agent->first_name + " " + agent->last_name, agent->email};
-    out.subject =
-        mail::tagged_subject(options.threading.reference_prefix, request.reference,
-                             "Nouvelle demande : " + (m.subject.empty() ? std::string("(sans objet)") : m.subject));
-    out.auto_submitted = "auto-generated";
-    out.extra.emplace_back("X-Guichet-Reference", request.reference);
-    out.body = std::move(*body);
-    auto sent = queue_mail(store, store::OutboxKind::notification, request.request_id, std::move(out),
-                           policy.retry_hours, now);
-    if (!sent) return sent.error();
-    if (auto r = event("notification_queued", {{"outbox", sent->outbox_id.value_or(0)}, {"to", agent->email}}); !r)
-      return r;
+  if (agent && mail::valid_address(agent->email) && !machine_reason(m, policy.own_addresses) && options.templates) {
+    auto r = store.request_summary(request.request_id);
+    if (!r) return r.error();
+    if (*r) {
+      if (auto n = notify_agent(store, **r, *agent, "guichet", options, now); !n) return n;
+    }
   }
   return {};
 }

@@ -41,15 +41,16 @@ struct NewRequestMail {
 Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, const Routed& routed,
                                    const NewRequestMail& request, const IngestOptions& options, std::int64_t now);
 
-// Composes `out` (a new Message-ID on the sender's domain, the Date, the X-Loop marker) and queues
-// it in the caller's transaction; 4xx answers are retried for `retry_hours`. The one way mail
-// enters the outbox.
+// Composes `out` (a new Message-ID on the sender's domain unless it has one, the Date, the X-Loop
+// marker) and queues it in the caller's transaction (or holds it: `status` held); 4xx answers are
+// retried for `retry_hours`. The one way mail enters the outbox.
 struct Queued {
   std::string message_id;
   std::optional<std::int64_t> outbox_id;  // nullopt: refused as a second acknowledgement
 };
 Result<Queued> queue_mail(store::Store& store, store::OutboxKind kind, std::optional<std::int64_t> request_id,
-                          mail::Outgoing out, int retry_hours, std::int64_t now);
+                          mail::Outgoing out, int retry_hours, std::int64_t now,
+                          store::OutboxStatus status = store::OutboxStatus::queued);
 
 struct DrainStats {
   int sent = 0, retried = 0, failed = 0;

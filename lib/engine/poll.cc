@@ -11,6 +11,7 @@
 #include "engine/connections.h"
 #include "engine/ingest.h"
 #include "engine/prefetch.h"
+#include "engine/token_key.h"
 #include "store/batch.h"
 #include "util/failpoint.h"
 #include "util/strings.h"
@@ -129,7 +130,12 @@ Result<PollResult> MailboxPoller::poll(store::Store& store, const Setup& setup, 
   auto seen = source.seen(uids);
   if (!seen) return seen.error();
 
-  const IngestOptions options = ingest_options(setup, mailbox_.name);
+  // A Sent folder is read as part of its mailbox: the same address, the same department.
+  const bool sent = !mailbox_.sent_folder_of.empty();
+  auto prepared = prepare_ingest(store, setup, sent ? mailbox_.sent_folder_of : mailbox_.name);
+  if (!prepared) return prepared.error();
+  IngestOptions options = std::move(*prepared);
+  options.sent_folder = sent;
   store::MailboxStates states = store.mailboxes();
   store::Batch batch(store);
   // What the open batch holds: logged, counted and (without durable UIDs) finished once committed.

@@ -75,6 +75,7 @@ Result<std::shared_ptr<const Setup>> load_config_only(const std::string& config_
 
 IngestOptions ingest_options(const Setup& s, const std::string& mailbox) {
   IngestOptions o;
+  o.config = &s.config;
   o.mailbox = mailbox;
   if (const auto* mb = s.config.mailbox(mailbox)) o.department = mb->department;
   if (s.rules) o.rules = &*s.rules;
@@ -92,6 +93,10 @@ IngestOptions ingest_options(const Setup& s, const std::string& mailbox) {
   o.outgoing.own_addresses = s.config.own_addresses();
   o.outgoing.per_day = s.config.acknowledgements.per_day;
   o.outgoing.per_week = s.config.acknowledgements.per_week;
+  o.agents.separator = s.config.address_separator;
+  o.agents.trusted_authserv_id = s.config.trusted_authserv_id;
+  o.agents.procedures = &s.config.procedures;
+  if (auto d = calendar::Delay::parse(s.config.missing_pieces_delay)) o.agents.missing_pieces_delay = *d;
   return o;
 }
 

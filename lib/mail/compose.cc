@@ -179,6 +179,56 @@ std::string id_list(const std::vector<std::string>& ids) {
   return out;
 }
 
+std::string safe_content_type(const std::string& type) {
+  const size_t slash = type.find('/');
+  bool ok = slash != std::string::npos && slash > 0 && slash + 1 < type.size() && type.size() < 100;
+  for (char ch : type)
+    ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                std::string_view("/+-.").find(ch) != std::string_view::npos);
+  return ok ? type : "application/octet-stream";
+}
+
+// `; name="…"`: RFC 2231 (name*=UTF-8''…) for every client that reads it, and a plain or RFC 2047
+// name for those that do not.
+std::string filename_parameter(const char* param, const std::string& filename) {
+  const std::string name = one_line(filename);
+  if (name.empty()) return "";
+  bool ascii = true;
+  for (char ch : name) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c >= 0x7F || ch == '"' || ch == '\\') ascii = false;
+  }
+  if (ascii && name.size() < 60) return std::string("; ") + param + "=\"" + name + "\"";
+  // Content-Type's name: RFC 2047 words, which Outlook and old webmails read; the disposition's
+  // filename: RFC 2231, which the others read.
+  if (std::string_view(param) == "name") return std::string(";\r\n ") + param + "=\"" + encode_header_text(name) + "\"";
+  static const char hex[] = "0123456789ABCDEF";
+  std::string encoded;
+  for (unsigned char c : name) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+        c == '_') {
+      encoded.push_back(static_cast<char>(c));
+    } else {
+      encoded += {'%', hex[c >> 4], hex[c & 15]};
+    }
+  }
+  return std::string(";\r\n ") + param + "*=UTF-8''" + encoded;
+}
+
+// Base64 in lines of 76 characters (57 bytes), CRLF.
+std::string base64_lines(std::string_view data) {
+  std::string out;
+  out.reserve(data.size() * 4 / 3 + data.size() / 57 * 2 + 8);
+  unsigned char buf[80];
+  for (size_t i = 0; i < data.size(); i += 57) {
+    const size_t n = std::min<size_t>(57, data.size() - i);
+    const int len = EVP_EncodeBlock(buf, reinterpret_cast<const unsigned char*>(data.data() + i), static_cast<int>(n));
+    out.append(reinterpret_cast<char*>(buf), static_cast<size_t>(len));
+    out += "\r\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::string> compose(const Outgoing& m) {
@@ -210,11 +260,28 @@ Result<std::string> compose(const Outgoing& m) {
     field(name, encode_header_text(value));
   }
   field("MIME-Version", "1.0");
-  field("Content-Type", "text/plain; charset=UTF-8");
-  field("Content-Transfer-Encoding", "quoted-printable");
   std::string body = quoted_printable(m.body);
   if (body.size() < 2 || body.compare(body.size() - 2, 2, "\r\n") != 0) body += "\r\n";
-  return h + "\r\n" + body;
+  if (m.attachments.empty()) {
+    field("Content-Type", "text/plain; charset=UTF-8");
+    field("Content-Transfer-Encoding", "quoted-printable");
+    return h + "\r\n" + body;
+  }
+  // A boundary made of the Message-ID's random part cannot occur in base64 or quoted-printable.
+  const std::string boundary = "=_guichet_" + m.message_id.substr(0, m.message_id.find('@'));
+  field("Content-Type", "multipart/mixed; boundary=\"" + boundary + "\"");
+  std::string out = h + "\r\nThis is a MIME message.\r\n\r\n--" + boundary +
+                    "\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+                    body;
+  for (const auto& a : m.attachments) {
+    out += "\r\n--" + boundary + "\r\n";
+    out += "Content-Type: " + safe_content_type(a.content_type) + filename_parameter("name", a.filename) + "\r\n";
+    out += "Content-Disposition: attachment" + filename_parameter("filename", a.filename) + "\r\n";
+    out += "Content-Transfer-Encoding: base64\r\n\r\n";
+    out += base64_lines(a.content);
+  }
+  out += "\r\n--" + boundary + "--\r\n";
+  return out;
 }
 
 }  // namespace guichet::mail

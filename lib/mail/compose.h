@@ -19,6 +19,12 @@
 
 namespace guichet::mail {
 
+struct OutgoingAttachment {
+  std::string filename;      // UTF-8; written with RFC 2231 (and RFC 2047 for old clients)
+  std::string content_type;  // "application/pdf"; checked, else application/octet-stream
+  std::string content;       // the bytes
+};
+
 struct Outgoing {
   Address from;
   Address reply_to;  // empty address: none
@@ -30,6 +36,7 @@ struct Outgoing {
   std::string auto_submitted;  // "auto-replied" (acknowledgements) or "auto-generated" (notices)
   std::int64_t date = 0;
   std::string body;  // UTF-8 text, any line endings
+  std::vector<OutgoingAttachment> attachments;  // none: a single text/plain part
   // Further fields (ASCII names and values, checked like the rest): the loop marker, the reference.
   std::vector<std::pair<std::string, std::string>> extra;
 };
@@ -41,7 +48,8 @@ std::string new_message_id(std::string_view domain);
 // "[Réf. 2026-000042] original subject", without piling up "Re:", "TR:", "Fwd:" or earlier tags.
 std::string tagged_subject(std::string_view prefix, std::string_view reference, std::string_view original);
 
-// The complete message, CRLF line endings. Errc::data when an address is unsafe.
+// The complete message, CRLF line endings: text/plain, or multipart/mixed with the attachments in
+// base64. Errc::data when an address is unsafe.
 Result<std::string> compose(const Outgoing& m);
 
 // RFC 2047 "B" encoded words for `text` (split on character boundaries, each at most 75 octets),

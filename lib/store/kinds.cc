@@ -16,6 +16,8 @@ const char* name(RequestStatus s) {
 const char* name(OutboxKind k) {
   switch (k) {
     case OutboxKind::acknowledgement: return "acknowledgement";
+    case OutboxKind::full_acknowledgement: return "full_acknowledgement";
+    case OutboxKind::missing_pieces: return "missing_pieces";
     case OutboxKind::notification: return "notification";
     case OutboxKind::transfer: return "transfer";
     case OutboxKind::reminder: return "reminder";

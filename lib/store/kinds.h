@@ -17,8 +17,10 @@ inline constexpr RequestStatus kRequestStatuses[] = {RequestStatus::new_request,
 
 // Why a mail was queued.
 enum class OutboxKind {
-  acknowledgement,  // to the resident, once per request
-  notification,     // to the agent in charge: a new request
+  acknowledgement,       // to the resident, once per request: at once, registration or full receipt
+  full_acknowledgement,  // to the resident, once: the full receipt after a registration receipt (R112-11-2)
+  missing_pieces,        // to the resident: the full receipt naming what is missing (L114-5)
+  notification,          // to the agent in charge: a new request
   transfer,         // to the resident: the request moved to another service
   reminder,         // to an agent: a deadline is near, a resident chases
   escalation,       // to a head, the pilot: a deadline passed, nobody owns a request
@@ -30,7 +32,8 @@ enum class OutboxKind {
   login,            // a one-time link to the web view
 };
 inline constexpr OutboxKind kOutboxKinds[] = {
-    OutboxKind::acknowledgement, OutboxKind::notification, OutboxKind::transfer, OutboxKind::reminder,
+    OutboxKind::acknowledgement, OutboxKind::full_acknowledgement, OutboxKind::missing_pieces,
+    OutboxKind::notification,    OutboxKind::transfer,             OutboxKind::reminder,
     OutboxKind::escalation,      OutboxKind::digest,       OutboxKind::alert,    OutboxKind::failure,
     OutboxKind::answer,          OutboxKind::receipt,      OutboxKind::login};
 

@@ -22,19 +22,41 @@ Result<void> migrate(Database& db) {
     return Error{Errc::config, "database schema version " + std::to_string(*current) +
                                    " is newer than this guichet understands (" + std::to_string(latest) + ")"};
   }
-  for (const Migration& m : migrations()) {
-    if (m.version <= *current) continue;
+  if (*current == latest) return {};
+  // Every pending migration in one transaction: an upgrade either lands whole or leaves the
+  // database as it was. Foreign keys are off meanwhile (a table rebuilt to change a CHECK
+  // constraint is dropped and renamed), and checked before the commit.
+  if (auto r = db.exec("PRAGMA foreign_keys=OFF"); !r) return r.error();
+  auto result = [&]() -> Result<int> {
     auto tx = Transaction::begin(db);
     if (!tx) return tx.error();
     // Another process may have migrated while we waited for the write lock.
-    auto again = user_version(db);
-    if (!again) return again.error();
-    if (m.version <= *again) continue;
-    if (auto r = db.exec(m.sql); !r) return Error{r.error().code, std::string("migration ") + m.name + ": " + r.error().message};
-    if (auto r = db.exec("PRAGMA user_version = " + std::to_string(m.version)); !r) return r.error();
+    auto from = user_version(db);
+    if (!from) return from.error();
+    int applied = *from;
+    for (const Migration& m : migrations()) {
+      if (m.version <= applied) continue;
+      if (auto r = db.exec(m.sql); !r)
+        return Error{r.error().code, std::string("migration ") + m.name + ": " + r.error().message +
+                                         " (the database was left as it was)"};
+      applied = m.version;
+    }
+    auto check = db.prepare("PRAGMA foreign_key_check");
+    if (!check) return check.error();
+    auto bad = check->step();
+    if (!bad) return bad.error();
+    if (*bad)
+      return Error{Errc::software, "migration to schema " + std::to_string(applied) + ": table " + check->text(0) +
+                                       " row " + std::to_string(check->int64(1)) +
+                                       " breaks a foreign key (the database was left as it was)"};
+    check->reset();
+    if (auto r = db.exec("PRAGMA user_version = " + std::to_string(applied)); !r) return r.error();
     if (auto r = tx->commit(); !r) return r.error();
-    spdlog::info("database migrated to schema {} ({})", m.version, m.name);
-  }
+    return applied;
+  }();
+  if (auto r = db.exec("PRAGMA foreign_keys=ON"); !r) return r.error();
+  if (!result) return result.error();
+  if (*result > *current) spdlog::info("database migrated from schema {} to {}", *current, *result);
   return {};
 }
 

@@ -1,5 +1,5 @@
 // Numbered schema migrations (schema/NNNN_name.sql), embedded at build time and applied in order
-// at start-up, each in its own transaction together with the PRAGMA user_version bump.
+// at start-up, all pending ones in one transaction together with the PRAGMA user_version bump.
 #pragma once
 
 #include <string>

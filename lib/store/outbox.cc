@@ -46,10 +46,15 @@ Result<std::vector<OutboxMail>> select(Database& db, const std::string& where,
 Result<std::optional<std::int64_t>> Outbox::enqueue(const OutboxMail& m) {
   auto st = db_.prepare(
       "INSERT INTO outbox (request_id, kind, message_id, envelope_from, recipient, message, created_at, "
-      "next_attempt_at, give_up_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) ON CONFLICT DO NOTHING");
+      "next_attempt_at, give_up_at, status, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10) "
+      "ON CONFLICT DO NOTHING");
   if (!st) return st.error();
   st->bind(1, m.request_id).bind(2, name(m.kind)).bind(3, m.message_id).bind(4, m.envelope_from).bind(5, m.recipient);
-  st->bind_blob(6, m.message).bind(7, m.created_at).bind(8, m.give_up_at);
+  st->bind_blob(6, m.message).bind(7, m.created_at).bind(8, m.give_up_at).bind(9, name(m.status));
+  if (m.last_error.empty())
+    st->bind(10, nullptr);
+  else
+    st->bind(10, m.last_error);
   if (auto r = st->run(); !r) return r.error();
   if (db_.changes() == 0) return std::optional<std::int64_t>();
   return std::optional<std::int64_t>(db_.last_insert_id());
@@ -110,6 +115,21 @@ Result<bool> Outbox::requeue(std::int64_t id, std::int64_t now, std::int64_t giv
   st->bind(1, id).bind(2, now).bind(3, give_up_at);
   if (auto r = st->run(); !r) return r.error();
   return db_.changes() > 0;
+}
+
+Result<bool> Outbox::release(std::int64_t id, std::int64_t now, std::int64_t give_up_at) {
+  auto st = db_.prepare(
+      "UPDATE outbox SET status = 'queued', next_attempt_at = ?2, give_up_at = ?3, last_error = NULL "
+      "WHERE id = ?1 AND status = 'held'");
+  if (!st) return st.error();
+  st->bind(1, id).bind(2, now).bind(3, give_up_at);
+  if (auto r = st->run(); !r) return r.error();
+  return db_.changes() > 0;
+}
+
+Result<std::vector<OutboxMail>> Outbox::for_request(std::int64_t request_id) {
+  return select(
+      db_, "WHERE o.request_id = ?1 ORDER BY o.id", [&](Statement& s) { s.bind(1, request_id); }, false);
 }
 
 Result<std::vector<OutboxMail>> Outbox::list(const std::vector<OutboxStatus>& statuses, int limit) {

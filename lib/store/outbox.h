@@ -36,7 +36,8 @@ class Outbox {
  public:
   explicit Outbox(Database& db) : db_(db) {}
 
-  // Queues a mail; returns its row id, or nullopt for a second acknowledgement of one request.
+  // Queues a mail (or holds it, status held); returns its row id, or nullopt for a second
+  // acknowledgement of one request.
   Result<std::optional<std::int64_t>> enqueue(const OutboxMail& m);
   // Acknowledgements queued or sent to `recipient` since `since` (the per-address loop brake).
   Result<int> acknowledgements_to(const std::string& recipient, std::int64_t since);
@@ -49,6 +50,9 @@ class Outbox {
   Result<std::optional<OutboxMail>> mark_bounced(const std::string& message_id, const std::string& detail);
   // Puts a failed (or bounced) row back in the queue, due now, with a new retry horizon.
   Result<bool> requeue(std::int64_t id, std::int64_t now, std::int64_t give_up_at);
+  // A held answer is sent after all ("ENVOYER"): queued, due now. False when it was not held.
+  Result<bool> release(std::int64_t id, std::int64_t now, std::int64_t give_up_at);
+  Result<std::vector<OutboxMail>> for_request(std::int64_t request_id);
   // For `guichet outbox`: rows with these statuses (all when empty), without their message.
   Result<std::vector<OutboxMail>> list(const std::vector<OutboxStatus>& statuses, int limit);
   Result<std::optional<OutboxMail>> get(std::int64_t id);

@@ -26,24 +26,69 @@ struct Store::Impl {
   }
 };
 
+const char* name(RequestKind k) { return k == RequestKind::machine ? "machine" : "request"; }
+
+const char* name(Channel c) {
+  switch (c) {
+    case Channel::email: return "email";
+    case Channel::telephone: return "telephone";
+    case Channel::counter: return "guichet";
+    case Channel::letter: return "courrier";
+  }
+  return "email";
+}
+
+std::optional<Channel> parse_channel(std::string_view s) {
+  for (Channel c : {Channel::email, Channel::telephone, Channel::counter, Channel::letter})
+    if (s == name(c)) return c;
+  return std::nullopt;
+}
+
+const char* name(MessageRole r) {
+  switch (r) {
+    case MessageRole::resident: return "resident";
+    case MessageRole::answer: return "answer";
+    case MessageRole::note: return "note";
+    case MessageRole::command: return "command";
+    case MessageRole::refused: return "refused";
+    case MessageRole::machine: return "machine";
+  }
+  return "resident";
+}
+
+const char* name(AnswerHow h) {
+  switch (h) {
+    case AnswerHow::relayed: return "relayed";
+    case AnswerHow::direct: return "direct";
+    case AnswerHow::sent_folder: return "sent-folder";
+    case AnswerHow::held: return "held";
+    case AnswerHow::released: return "released";
+  }
+  return "relayed";
+}
+
 namespace {
-std::string format_reference(int year, std::int64_t seq) {
+// 2026-000042; machine mail kept apart counts on its own (M2026-000012), so that the references
+// residents see have no gaps.
+std::string format_reference(int year, std::int64_t seq, RequestKind kind = RequestKind::request) {
   char ref[32];
-  std::snprintf(ref, sizeof ref, "%04d-%06lld", year, static_cast<long long>(seq));
+  std::snprintf(ref, sizeof ref, "%s%04d-%06lld", kind == RequestKind::machine ? "M" : "", year,
+                static_cast<long long>(seq));
   return ref;
 }
 
-Result<std::string> next_reference(Store::Impl& impl, int year) {
+Result<std::string> next_reference(Store::Impl& impl, int year, RequestKind kind = RequestKind::request) {
   auto counter = impl.stmt(
       "INSERT INTO reference_counters (year, last) VALUES (?1, 1) "
       "ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last");
   if (!counter) return counter.error();
-  (*counter)->bind(1, static_cast<std::int64_t>(year));
+  // Machine mail's counter lives under the negative year.
+  (*counter)->bind(1, static_cast<std::int64_t>(kind == RequestKind::machine ? -year : year));
   auto row = (*counter)->step();
   if (!row) return row.error();
   std::int64_t seq = (*counter)->int64(0);
   (*counter)->reset();
-  return format_reference(year, seq);
+  return format_reference(year, seq, kind);
 }
 }  // namespace
 
@@ -386,19 +431,23 @@ Result<std::string> Store::peek_reference(int year) {
 }
 
 Result<std::pair<std::int64_t, std::string>> Store::create_request(const NewRequest& r, std::int64_t now) {
-  auto ref = next_reference(*impl_, r.year);
+  auto ref = next_reference(*impl_, r.year, r.kind);
   if (!ref) return ref.error();
 
   auto ins = impl_->stmt(
       "INSERT INTO requests (reference, subject, requester_name, requester_address, department, received_at, "
       "created_at, updated_at, linked_to, last_message_at, agent, priority, tags, silence, delay, deemed_decision_on, "
-      "rules) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?6, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+      "rules, kind, channel, mailbox, requester_phone, requester_postal, competent_since, response_due_on) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?6, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?6, "
+      "?21)");
   if (!ins) return ins.error();
   (*ins)->bind(1, *ref).bind(2, r.subject).bind(3, r.requester.name).bind(4, r.requester.address);
   (*ins)->bind(5, r.department).bind(6, r.received_at).bind(7, now).bind(8, r.linked_to);
   const Routing& ro = r.routing;
   (*ins)->bind(9, ro.agent).bind(10, ro.priority).bind(11, nlohmann::json(ro.tags).dump()).bind(12, ro.silence);
   (*ins)->bind(13, ro.delay).bind(14, ro.deemed_decision_on).bind(15, nlohmann::json(ro.rules).dump());
+  (*ins)->bind(16, name(r.kind)).bind(17, name(r.channel)).bind(18, r.mailbox).bind(19, r.requester_phone);
+  (*ins)->bind(20, r.requester_postal).bind(21, r.response_due_on);
   if (auto res = (*ins)->run(); !res) return res.error();
   return std::make_pair(impl_->db.last_insert_id(), *ref);
 }
@@ -429,8 +478,9 @@ Result<std::int64_t> Store::add_message(const NewMessage& n, const mail::Message
   auto ins = impl_->stmt(
       "INSERT INTO messages (request_id, raw_id, message_id, content_hash, from_name, from_address, subject, date, "
       "received_at, text, html, headers, auto_submitted, bounce, list, problems, matched_by, created_at, sender, "
-      "subject_key, body_key, thread_key) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)");
+      "subject_key, body_key, thread_key, role, agent) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
+      "?24)");
   if (!ins) return ins.error();
   Statement& s = **ins;
   mail::Address from = m.from.empty() ? mail::Address{} : m.from.front();
@@ -442,7 +492,7 @@ Result<std::int64_t> Store::add_message(const NewMessage& n, const mail::Message
   s.bind(13, std::int64_t{m.auto_submitted}).bind(14, std::int64_t{m.bounce}).bind(15, std::int64_t{m.list});
   s.bind(16, nlohmann::json(m.problems).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   s.bind(17, n.matched_by).bind(18, now).bind(19, n.keys.sender).bind(20, n.keys.subject_key);
-  s.bind(21, n.keys.body_key).bind(22, n.keys.thread_key);
+  s.bind(21, n.keys.body_key).bind(22, n.keys.thread_key).bind(23, name(n.role)).bind(24, n.agent);
   if (auto r = s.run(); !r) return r.error();
   std::int64_t id = impl_->db.last_insert_id();
   for (size_t i = 0; i < m.attachments.size(); ++i) {
@@ -495,7 +545,10 @@ constexpr const char* kSelectRequest =
     "WHERE request_id = r.id ORDER BY id)), (SELECT count(*) FROM messages WHERE request_id = r.id AND problems "
     "<> '[]'), (SELECT reference FROM requests WHERE id = r.linked_to), "
     "(SELECT reference FROM requests WHERE id = r.merged_into), r.relances, r.priority, r.tags, r.silence, r.delay, "
-    "r.deemed_decision_on FROM requests r ";
+    "r.deemed_decision_on, r.kind, r.channel, r.mailbox, r.requester_phone, r.requester_postal, r.answer_version, "
+    "r.first_answer_at, r.last_answer_at, r.closed_at, r.last_message_at, r.competent_since, r.suspended_since, "
+    "r.full_ack_at, r.decided_at, r.suspended_days, r.missing, r.missing_deadline, r.response_due_on "
+    "FROM requests r ";
 
 RequestInfo read_request(const Statement& s) {
   RequestInfo r;
@@ -517,13 +570,32 @@ RequestInfo read_request(const Statement& s) {
   r.silence = s.text(16);
   r.delay = s.opt_text(17);
   r.deemed_decision_on = s.opt_text(18);
+  r.kind = s.text(19);
+  r.channel = s.text(20);
+  r.mailbox = s.text(21);
+  r.requester_phone = s.text(22);
+  r.requester_postal = s.text(23);
+  r.answer_version = static_cast<int>(s.int64(24));
+  r.first_answer_at = s.opt_int64(25);
+  r.last_answer_at = s.opt_int64(26);
+  r.closed_at = s.opt_int64(27);
+  r.last_message_at = s.opt_int64(28);
+  r.competent_since = s.opt_int64(29);
+  r.suspended_since = s.opt_int64(30);
+  r.full_ack_at = s.opt_int64(31);
+  r.decided_at = s.opt_int64(32);
+  r.suspended_days = static_cast<int>(s.int64(33));
+  for (const auto& m : nlohmann::json::parse(s.text(34))) r.missing.push_back(m.get<std::string>());
+  r.missing_deadline = s.opt_text(35);
+  r.response_due_on = s.opt_text(36);
   return r;
 }
 }  // namespace
 
 Result<std::vector<RequestInfo>> Store::requests(const ListFilter& filter) {
   std::string sql = std::string(kSelectRequest) +
-                    "WHERE (?1 IS NULL OR r.status = ?1) AND (?2 OR r.merged_into IS NULL) ORDER BY r.received_at, r.id";
+                    "WHERE (?1 IS NULL OR r.status = ?1) AND (?2 OR r.merged_into IS NULL) AND r.kind = ?3 "
+                    "AND (?4 IS NULL OR r.department = ?4) AND (?5 IS NULL OR r.agent = ?5) ORDER BY r.received_at, r.id";
   if (filter.limit > 0) sql += " LIMIT " + std::to_string(filter.limit);
   auto st = impl_->stmt(sql);
   if (!st) return st.error();
@@ -531,7 +603,8 @@ Result<std::vector<RequestInfo>> Store::requests(const ListFilter& filter) {
     (*st)->bind(1, name(*filter.status));
   else
     (*st)->bind(1, nullptr);
-  (*st)->bind(2, std::int64_t{filter.include_merged});
+  (*st)->bind(2, std::int64_t{filter.include_merged}).bind(3, name(filter.kind)).bind(4, filter.department);
+  (*st)->bind(5, filter.agent);
   std::vector<RequestInfo> out;
   if (auto r = (*st)->each([&](const Statement& s) { out.push_back(read_request(s)); }); !r) return r.error();
   return out;
@@ -549,7 +622,8 @@ Result<std::optional<RequestInfo>> Store::request(const std::string& reference) 
 
   auto msgs = impl_->stmt(
       "SELECT id, message_id, from_name, from_address, subject, date, received_at, text, html IS NOT NULL, "
-      "auto_submitted, bounce, list, headers, problems, matched_by FROM messages WHERE request_id = ?1 ORDER BY id");
+      "auto_submitted, bounce, list, headers, problems, matched_by, role, agent FROM messages WHERE request_id = ?1 "
+      "ORDER BY id");
   if (!msgs) return msgs.error();
   (*msgs)->bind(1, r.id);
   auto read_message = [&](const Statement& s) {
@@ -568,6 +642,8 @@ Result<std::optional<RequestInfo>> Store::request(const std::string& reference) 
     m.headers_json = s.text(12);
     m.problems_json = s.text(13);
     m.matched_by = s.text(14);
+    m.role = s.text(15);
+    m.agent = s.opt_text(16);
     r.messages.push_back(std::move(m));
   };
   if (auto e = (*msgs)->each(read_message); !e) return e.error();
@@ -587,6 +663,17 @@ Result<std::optional<RequestInfo>> Store::request(const std::string& reference) 
     e = (*src)->each([&](const Statement& a) { m.sources.push_back({a.text(0), a.text(1), a.text(3), a.int64(2)}); });
     if (!e) return e.error();
   }
+  auto ans = impl_->stmt(
+      "SELECT id, message_id, outbox_id, agent, agent_address, how, version, at FROM answers WHERE request_id = ?1 "
+      "ORDER BY id");
+  if (!ans) return ans.error();
+  (*ans)->bind(1, r.id);
+  if (auto e = (*ans)->each([&](const Statement& a) {
+        r.answers.push_back(AnswerInfo{a.int64(0), a.opt_int64(1), a.opt_int64(2), a.opt_text(3), a.text(4), a.text(5),
+                                       static_cast<int>(a.int64(6)), a.int64(7)});
+      });
+      !e)
+    return e.error();
   auto ev = impl_->stmt("SELECT at, actor, kind, detail, message_id FROM events WHERE request_id = ?1 ORDER BY id");
   if (!ev) return ev.error();
   (*ev)->bind(1, r.id);
@@ -595,6 +682,139 @@ Result<std::optional<RequestInfo>> Store::request(const std::string& reference) 
   });
   if (!e) return e.error();
   return std::optional<RequestInfo>(std::move(r));
+}
+
+Result<std::optional<RequestInfo>> Store::request_summary(std::int64_t id) {
+  auto st = impl_->stmt(std::string(kSelectRequest) + "WHERE r.id = ?1");
+  if (!st) return st.error();
+  (*st)->bind(1, id);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<RequestInfo>{};
+  RequestInfo r = read_request(**st);
+  (*st)->reset();
+  return std::optional<RequestInfo>(std::move(r));
+}
+
+Result<std::optional<RequestInfo>> Store::request_summary(const std::string& reference, bool follow_merges) {
+  if (follow_merges) {
+    auto state = find_request(reference);
+    if (!state) return state.error();
+    if (!*state) return std::optional<RequestInfo>{};
+    return request_summary((*state)->id);
+  }
+  auto st = impl_->stmt(std::string(kSelectRequest) + "WHERE r.reference = ?1");
+  if (!st) return st.error();
+  (*st)->bind(1, reference);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<RequestInfo>{};
+  RequestInfo r = read_request(**st);
+  (*st)->reset();
+  return std::optional<RequestInfo>(std::move(r));
+}
+
+Result<void> Store::update_request(std::int64_t id, const RequestChanges& c, std::int64_t now) {
+  // One UPDATE with the columns that change; values bound, never spliced. `expr` wraps the bound
+  // value: "coalesce(first_answer_at, ?)" keeps the first answer's time.
+  std::string sql = "UPDATE requests SET updated_at = ?1";
+  std::vector<std::function<void(Statement&, int)>> binds;
+  auto set = [&](const char* column, std::function<void(Statement&, int)> bind, const std::string& expr = "?") {
+    const std::string param = "?" + std::to_string(binds.size() + 3);
+    std::string value = expr;
+    value.replace(value.find('?'), 1, param);
+    sql += std::string(", ") + column + " = " + value;
+    binds.push_back(std::move(bind));
+  };
+  auto text = [&](const char* column, const std::optional<std::string>& v) {
+    set(column, [v](Statement& st, int i) { st.bind(i, v); });
+  };
+  auto number = [&](const char* column, const std::optional<std::int64_t>& v, const std::string& expr = "?") {
+    set(column, [v](Statement& st, int i) { st.bind(i, v); }, expr);
+  };
+  if (c.department) text("department", *c.department);
+  if (c.agent) text("agent", *c.agent);
+  if (c.status) {
+    text("status", std::string(name(*c.status)));
+    // closed_at follows the status: set when it closes, cleared when it opens again.
+    number("closed_at", *c.status == RequestStatus::closed ? std::optional<std::int64_t>(now) : std::nullopt);
+  }
+  if (c.priority) text("priority", *c.priority);
+  if (c.silence) text("silence", *c.silence);
+  if (c.subject) text("subject", *c.subject);
+  if (c.delay) text("delay", *c.delay);
+  if (c.deemed_decision_on) text("deemed_decision_on", *c.deemed_decision_on);
+  if (c.missing_deadline) text("missing_deadline", *c.missing_deadline);
+  if (c.response_due_on) text("response_due_on", *c.response_due_on);
+  if (c.competent_since) number("competent_since", *c.competent_since);
+  if (c.suspended_since) number("suspended_since", *c.suspended_since);
+  if (c.full_ack_at) number("full_ack_at", *c.full_ack_at);
+  if (c.decided_at) number("decided_at", *c.decided_at);
+  if (c.suspended_days) number("suspended_days", *c.suspended_days);
+  if (c.missing) text("missing", nlohmann::json(*c.missing).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (c.kind) text("kind", std::string(name(*c.kind)));
+  if (c.answered_at) {
+    sql += ", answer_version = answer_version + 1";
+    number("first_answer_at", *c.answered_at, "coalesce(first_answer_at, ?)");
+    number("last_answer_at", *c.answered_at);
+  }
+  sql += " WHERE id = ?2";
+  auto st = impl_->stmt(sql);
+  if (!st) return st.error();
+  (*st)->bind(1, now).bind(2, id);
+  for (size_t i = 0; i < binds.size(); ++i) binds[i](**st, static_cast<int>(i + 3));
+  return (*st)->run();
+}
+
+Result<std::int64_t> Store::add_answer(std::int64_t request_id, const AnswerInfo& a) {
+  auto st = impl_->stmt(
+      "INSERT INTO answers (request_id, message_id, outbox_id, agent, agent_address, how, version, at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!st) return st.error();
+  (*st)->bind(1, request_id).bind(2, a.message_row).bind(3, a.outbox_id).bind(4, a.agent).bind(5, a.agent_address);
+  (*st)->bind(6, a.how).bind(7, static_cast<std::int64_t>(a.version)).bind(8, a.at);
+  if (auto r = (*st)->run(); !r) return r.error();
+  return impl_->db.last_insert_id();
+}
+
+Result<Store::Conversation> Store::conversation(std::int64_t request_id) {
+  // The resident's mails and ours to them, in the order they happened (at most the last 20: a
+  // References header stays short; the first id, the root, is always kept).
+  auto st = impl_->stmt(
+      "SELECT id, who FROM (SELECT message_id AS id, received_at AS at, 'resident' AS who, id AS n FROM messages "
+      "WHERE request_id = ?1 AND message_id IS NOT NULL AND role = 'resident' "
+      "UNION ALL SELECT message_id, created_at, 'guichet', id FROM outbox WHERE request_id = ?1 "
+      "AND kind IN ('acknowledgement', 'transfer', 'answer') AND status IN ('queued', 'sent')) ORDER BY at, n");
+  if (!st) return st.error();
+  (*st)->bind(1, request_id);
+  Conversation c;
+  if (auto r = (*st)->each([&](const Statement& s) {
+        c.ids.push_back(s.text(0));
+        if (s.text(1) == "resident") c.last_from_resident = s.text(0);
+      });
+      !r)
+    return r.error();
+  if (c.ids.size() > 20) c.ids.erase(c.ids.begin() + 1, c.ids.end() - 19);
+  return c;
+}
+
+Result<std::optional<std::string>> Store::setting(const std::string& key) {
+  auto st = impl_->stmt("SELECT value FROM settings WHERE key = ?1");
+  if (!st) return st.error();
+  (*st)->bind(1, key);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>{};
+  std::string v = (*st)->blob(0);
+  (*st)->reset();
+  return std::optional<std::string>(std::move(v));
+}
+
+Result<void> Store::put_setting(const std::string& key, const std::string& value) {
+  auto st = impl_->stmt("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2");
+  if (!st) return st.error();
+  (*st)->bind(1, key).bind_blob(2, value);
+  return (*st)->run();
 }
 
 }  // namespace guichet::store

@@ -47,6 +47,15 @@ struct Routing {
   std::vector<std::string> rules;                 // names of the rules that matched
 };
 
+// What a request is: a resident's request, or machine mail that threaded nowhere (kept apart,
+// listed with `list --machine`, never acknowledged; `promote` makes it a request).
+enum class RequestKind { request, machine };
+// How it reached the town hall.
+enum class Channel { email, telephone, counter, letter };
+const char* name(RequestKind k);
+const char* name(Channel c);  // email | telephone | guichet | courrier
+std::optional<Channel> parse_channel(std::string_view s);
+
 struct NewRequest {
   std::string subject;
   mail::Address requester;
@@ -55,6 +64,11 @@ struct NewRequest {
   std::int64_t received_at = 0;
   int year = 0;  // of receipt, local time: picks the reference sequence
   std::optional<std::int64_t> linked_to;
+  RequestKind kind = RequestKind::request;
+  Channel channel = Channel::email;
+  std::string mailbox;  // the configured mailbox it arrived in
+  std::string requester_phone, requester_postal;
+  std::optional<std::string> response_due_on;  // YYYY-MM-DD
 };
 
 // The threading keys of a message (lib/threading/keys.h).
@@ -65,6 +79,10 @@ struct MessageKeys {
   std::string thread_key;
 };
 
+// What a message is to its request (schema/0006_follow_through.sql).
+enum class MessageRole { resident, answer, note, command, refused, machine };
+const char* name(MessageRole r);
+
 struct NewMessage {
   std::int64_t request_id = 0;
   std::int64_t raw_id = 0;
@@ -72,6 +90,8 @@ struct NewMessage {
   std::int64_t received_at = 0;
   std::string matched_by;
   MessageKeys keys;
+  MessageRole role = MessageRole::resident;
+  std::optional<std::string> agent;  // the authenticated agent who wrote it
 };
 
 struct Source {
@@ -103,6 +123,8 @@ struct MessageInfo {
   std::string headers_json;   // JSON object
   std::string problems_json;  // JSON list
   std::string matched_by;
+  std::string role = "resident";
+  std::optional<std::string> agent;
   std::vector<AttachmentInfo> attachments;
   std::vector<SourceInfo> sources;
 };
@@ -111,6 +133,19 @@ struct EventInfo {
   std::int64_t at = 0;
   std::string actor, kind, detail_json;
   std::optional<std::int64_t> message;
+};
+
+// One answer a resident received or was left (schema 0006, `answers`).
+enum class AnswerHow { relayed, direct, sent_folder, held, released };
+const char* name(AnswerHow h);
+struct AnswerInfo {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> message_row, outbox_id;
+  std::optional<std::string> agent;
+  std::string agent_address;
+  std::string how;
+  int version = 0;
+  std::int64_t at = 0;
 };
 
 struct RequestInfo {
@@ -128,14 +163,44 @@ struct RequestInfo {
   std::optional<std::string> delay, deemed_decision_on;
   std::vector<std::string> message_ids;  // Message-IDs, in order of arrival (empty when absent)
   int problem_messages = 0;              // messages that carry decoding problems
+  std::string kind = "request";          // request | machine
+  std::string channel = "email";         // email | telephone | guichet | courrier
+  std::string mailbox;
+  std::string requester_phone, requester_postal;
+  int answer_version = 0;
+  std::optional<std::int64_t> first_answer_at, last_answer_at, closed_at, last_message_at;
+  // The clocks of the law (docs/legal.md §2, §3): receipt by the competent service, suspension
+  // while pieces are missing, the full acknowledgement, the implicit decision.
+  std::optional<std::int64_t> competent_since, suspended_since, full_ack_at, decided_at;
+  int suspended_days = 0;
+  std::vector<std::string> missing;
+  std::optional<std::string> missing_deadline, response_due_on;
   // Filled by request() only:
   std::vector<MessageInfo> messages;
   std::vector<EventInfo> events;
+  std::vector<AnswerInfo> answers;
+};
+
+// A change to a request; fields left empty are kept. Applied by Store::update_request in the
+// caller's transaction, with updated_at.
+struct RequestChanges {
+  std::optional<std::optional<std::string>> department, agent;
+  std::optional<RequestStatus> status;
+  std::optional<std::string> priority, silence, subject;
+  std::optional<std::optional<std::string>> delay, deemed_decision_on, missing_deadline, response_due_on;
+  std::optional<std::optional<std::int64_t>> competent_since, suspended_since, full_ack_at, decided_at;
+  std::optional<int> suspended_days;
+  std::optional<std::vector<std::string>> missing;
+  std::optional<RequestKind> kind;
+  // An answer reached or was left for the resident: answer_version + 1, first/last answer times.
+  std::optional<std::int64_t> answered_at;
 };
 
 struct ListFilter {
   std::optional<RequestStatus> status;
   bool include_merged = false;
+  RequestKind kind = RequestKind::request;
+  std::optional<std::string> department, agent;
   int limit = 0;  // 0: all
 };
 
@@ -199,7 +264,25 @@ class Store {
                          const std::string& detail_json = "{}");
 
   Result<std::vector<RequestInfo>> requests(const ListFilter& filter = {});
+  // With messages, events and answers.
   Result<std::optional<RequestInfo>> request(const std::string& reference);
+  // The request's own row only (after following merges when `follow_merges`).
+  Result<std::optional<RequestInfo>> request_summary(std::int64_t id);
+  Result<std::optional<RequestInfo>> request_summary(const std::string& reference, bool follow_merges = true);
+  Result<void> update_request(std::int64_t id, const RequestChanges& changes, std::int64_t now);
+  Result<std::int64_t> add_answer(std::int64_t request_id, const AnswerInfo& answer);
+  // The Message-IDs of the request's conversation with the resident, oldest first (their mails
+  // and what guichet sent them): References of the next mail; the last of the resident's is its
+  // In-Reply-To.
+  struct Conversation {
+    std::vector<std::string> ids;
+    std::string last_from_resident;
+  };
+  Result<Conversation> conversation(std::int64_t request_id);
+
+  // guichet's own values (schema 0006, `settings`).
+  Result<std::optional<std::string>> setting(const std::string& key);
+  Result<void> put_setting(const std::string& key, const std::string& value);
 
   struct Impl;  // opaque: the connection and its prepared statements
 

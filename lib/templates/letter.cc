@@ -42,7 +42,9 @@ Data letter_data(const Letter& l) {
   } else {
     d.set("agent", false);
   }
-  const bool known = (l.silence == "acceptance" || l.silence == "rejection") && l.deemed_decision_on;
+  // Known: what silence means, and the date (none yet while pieces are missing: the clock waits).
+  const bool known =
+      (l.silence == "acceptance" || l.silence == "rejection") && (l.deemed_decision_on || !l.missing.empty());
   d.set("procedure_known", known);
   d.set("acceptance", known && l.silence == "acceptance");
   d.set("rejection", known && l.silence == "rejection");

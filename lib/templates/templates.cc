@@ -22,7 +22,10 @@ const Vocabulary& vocabulary() {
   static const Vocabulary v = [] {
     Vocabulary root = node({"commune", "reference", "subject", "received", "received_date", "today", "anonymous",
                             "acceptance", "rejection", "procedure_known", "incomplete", "delay", "deemed_decision_date",
-                            "missing_deadline", "count", "mailbox"});
+                            "missing_deadline", "count", "mailbox", "answer", "reason", "note_address",
+                            "actor"});
+    root.names["lines"] = node({"text"});
+    root.names["colleague"] = node({"name", "date", "text"});
     root.names["resident"] = node({"name", "email"});
     const auto service = node({"name", "email", "address", "phone"});
     root.names["service"] = service;
@@ -41,7 +44,8 @@ const Vocabulary& vocabulary() {
 const std::vector<const char*>& required() {
   static const std::vector<const char*> names = {
       kAcknowledgement, kRegistration, kAgentNotification, kTransfer,      kReminder,
-      kEscalation,      kDigest,       kMailboxFailing,    kMailboxRecovered, kUndelivered};
+      kEscalation,      kDigest,       kMailboxFailing,    kMailboxRecovered, kUndelivered,
+      kAgentAnswer,     kCommandsReceipt, kAnswerRefused,  kAnswerHeld,       kAnswerEmpty};
   return names;
 }
 

@@ -41,6 +41,11 @@ inline constexpr const char* kDigest = "digest";
 inline constexpr const char* kMailboxFailing = "alerte-boite";            // to the admin
 inline constexpr const char* kMailboxRecovered = "alerte-boite-retablie";  // to the admin
 inline constexpr const char* kUndelivered = "courriel-non-remis";         // to the service
+inline constexpr const char* kAgentAnswer = "reponse-agent";        // an agent's answer, to the resident
+inline constexpr const char* kCommandsReceipt = "recu-commandes";   // to the agent: what their commands did
+inline constexpr const char* kAnswerRefused = "reponse-refusee";    // to the agent named: not relayed, why
+inline constexpr const char* kAnswerHeld = "reponse-retenue";       // to the agent: a colleague answered first
+inline constexpr const char* kAnswerEmpty = "reponse-vide";         // to the agent: nothing left to relay
 const std::vector<const char*>& required();
 
 // Problems in one template's text: "line:column: message", checked against `vocabulary()`.

@@ -247,7 +247,7 @@ TEST_CASE("rules check accepts the example configuration", "[cli][routing]") {
   REQUIRE(r.status == 0);
   CHECK(r.out.find(": ok") != std::string::npos);
   CHECK(r.out.find("9 rules") != std::string::npos);
-  CHECK(r.out.find("9 departments") != std::string::npos);
+  CHECK(r.out.find("10 departments") != std::string::npos);
 }
 
 TEST_CASE("rules check refuses broken rules and templates with file:line:column, exit 78", "[cli][routing]") {

@@ -6,12 +6,12 @@
 using namespace guichet;
 using directory::Directory;
 
-TEST_CASE("the example directory loads: nine services, their agents", "[directory]") {
+TEST_CASE("the example directory loads: nine services and the direction, their agents, the élus", "[directory]") {
   auto dir = Directory::load(std::string(GUICHET_SOURCE_DIR) + "/etc/directory.yaml");
   REQUIRE(dir);
-  CHECK(dir->departments().size() == 9);
+  CHECK(dir->departments().size() == 10);
   for (const char* id : {"accueil", "urbanisme", "voirie", "proprete", "etat-civil", "elections", "cimetiere", "enfance",
-                         "police-municipale"}) {
+                         "police-municipale", "direction"}) {
     INFO(id);
     const auto* d = dir->department(id);
     REQUIRE(d);
@@ -27,6 +27,18 @@ TEST_CASE("the example directory loads: nine services, their agents", "[director
   CHECK(marie->first_name == "Marie");
   CHECK(marie->title == "Instructrice des autorisations d'urbanisme");
   CHECK(dir->agent("chef-pm")->anonymous);
+  // Who writes from where, and who steers everything.
+  CHECK(dir->agent_by_address("Marie.Dupont@champignac.example") == marie);
+  CHECK(dir->agent_by_address("m.dupont@champignac.example") == marie);
+  CHECK(dir->agent_by_address("lea@example.org") == nullptr);
+  CHECK(dir->find_department("Services techniques, voirie") == dir->department("voirie"));
+  CHECK(dir->find_department("ETAT-CIVIL") == dir->department("etat-civil"));
+  CHECK(dir->find_agent("Marie Dupont") == marie);
+  CHECK(dir->find_agent("dupont marie") == marie);
+  CHECK(dir->is_pilot(*dir->agent("vdurand")));
+  CHECK_FALSE(dir->is_pilot(*marie));
+  REQUIRE(dir->elus().size() == 2);
+  CHECK(dir->elu_by_address("h.riviere@champignac.example")->departments == std::vector<std::string>{"urbanisme"});
   CHECK(dir->members("urbanisme").size() == 2);
   REQUIRE(dir->department("urbanisme")->response_target);
   CHECK(dir->department("urbanisme")->response_target->text() == "10 jours ouvrés");
@@ -97,4 +109,21 @@ agents:
   auto nophone = Directory::parse("departments:\n  - {id: x, name: X, email: x@c.fr, address: A}\n", "d.yaml");
   REQUIRE_FALSE(nophone);
   CHECK(nophone.error().message.find("missing required key \"phone\"") != std::string::npos);
+}
+
+TEST_CASE("directory errors for what agents' mail relies on: ids, aliases, élus", "[directory]") {
+  auto dir = Directory::parse(
+      "departments:\n  - {id: Voirie.Nord, name: V, email: v@x.fr, address: a, phone: p}\n"
+      "agents:\n  - {id: a1, first_name: A, last_name: B, title: T, email: a@x.fr, departments: [Voirie.Nord],"
+      " aliases: [a@x.fr, 'not an address']}\n"
+      "  - {id: a2, first_name: C, last_name: D, title: T, email: a@x.fr, departments: [Voirie.Nord]}\n"
+      "elus:\n  - {name: Élue, departments: [nulle-part]}\n",
+      "d.yaml");
+  REQUIRE_FALSE(dir);
+  const std::string e = dir.error().message;
+  CHECK(e.find("d.yaml:2:10: id \"Voirie.Nord\" may hold") != std::string::npos);
+  CHECK(e.find("\"not an address\" is not an email address") != std::string::npos);
+  CHECK(e.find("already belongs to agent \"a1\"") != std::string::npos);
+  CHECK(e.find("missing required key \"email\"") != std::string::npos);
+  CHECK(e.find("unknown department \"nulle-part\"") != std::string::npos);
 }
