@@ -1,4 +1,5 @@
-// guichet serve [--once]: the daemon. Polls every mailbox at its interval, drains the outbox,
+// guichet serve [--once]: the daemon. Polls every mailbox at its interval, runs the deadline
+// scanner every few minutes (engine/deadlines.h), drains the outbox,
 // reloads the setup on SIGHUP or when a file changes (a broken one is refused, the last good one
 // kept), tells systemd how it is (READY=1, STATUS=, WATCHDOG=1), and on SIGTERM finishes the
 // message in hand, commits, and exits 0. One broken mailbox never stalls the others: each backs
@@ -14,6 +15,8 @@
 
 #include "commands.h"
 #include "engine/connections.h"
+#include "engine/deadlines.h"
+#include "engine/token_key.h"
 #include "engine/outbox.h"
 #include "engine/poll.h"
 #include "mail/date.h"
@@ -80,6 +83,7 @@ class Daemon {
       else if (auto r = watcher_.reload_if_changed())
         reload(*r);
       failing = cycle();
+      deadlines();
       drain();
       notify_status();
       if (once_) break;
@@ -194,6 +198,30 @@ class Daemon {
     (void)tx->commit();
   }
 
+  // Every `deadlines.every_minutes` (and at start, to catch up after downtime): reminders,
+  // escalations, implicit decisions, digests. Idempotent: each is a unique row with its mail.
+  void deadlines() {
+    const auto setup = watcher_.current();
+    const std::int64_t now = clock_.now();
+    if (g_stop || (!once_ && now < next_scan_)) return;
+    next_scan_ = now + setup->config.deadlines.every_minutes * 60;
+    auto options = engine::prepare_ingest(*ctx_.store, *setup, "");
+    if (!options) {
+      spdlog::error("deadlines: {}", options.error().message);
+      return;
+    }
+    auto run = engine::run_deadlines(*ctx_.store, *options, now, false);
+    if (!run) {
+      spdlog::error("deadlines: {}", run.error().message);
+      return;
+    }
+    auto digests = engine::send_digests(*ctx_.store, *options, setup->config.deadlines, now, false);
+    if (!digests) spdlog::error("digests: {}", digests.error().message);
+    for (const auto& l : run->lines) spdlog::info("deadlines: {}", l);
+    if (digests)
+      for (const auto& l : digests->lines) spdlog::info("digests: {}", l);
+  }
+
   void drain() {
     if (!sender_ || g_stop) return;
     auto r = engine::drain(*ctx_.store, *sender_, clock_, engine::drain_options(*watcher_.current()), 1000,
@@ -227,6 +255,7 @@ class Daemon {
   engine::SetupWatcher watcher_;
   std::vector<Slot> slots_;
   std::unique_ptr<transport::Sender> sender_;
+  std::int64_t next_scan_ = 0;
   const Clock& clock_;  // the system's; --now (with --once only) for "what would happen then"
 };
 

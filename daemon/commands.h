@@ -56,6 +56,10 @@ Command add_outbox_send(CLI::App& outbox);
 Command add_serve(CLI::App& app);
 Command add_status(CLI::App& app);
 Command add_transfer(CLI::App& app);
+Command add_deadlines_run(CLI::App& deadlines);  // under `guichet deadlines`
+Command add_digest(CLI::App& app);
+Command add_attestation(CLI::App& app);
+Command add_stats(CLI::App& app);
 
 // Opens what `needs` asks for. Applies the configured time zone to the process.
 Result<Context> open_context(const GlobalOptions& g, Needs needs);

@@ -28,12 +28,15 @@ int main(int argc, char** argv) try {
   CLI::App* rules = app.add_subcommand("rules", "Check the routing setup, or try it on one mail");
   rules->require_subcommand(1);
   CLI::App* outbox = app.add_subcommand("outbox", "Mail waiting to be sent, and mail that failed");
+  CLI::App* deadlines = app.add_subcommand("deadlines", "Reminders, escalations, deemed decisions");
+  deadlines->require_subcommand(1);
   std::vector<Command> commands = {add_parse(app), add_ingest(app),       add_list(app),
                                    add_show(app),  add_merge(app),        add_split(app),
                                    add_rules_check(*rules), add_rules_test(*rules),
                                    // `outbox retry` and `outbox send` before `outbox`: the first parsed runs.
                                    add_outbox_retry(*outbox), add_outbox_send(*outbox), add_outbox(*outbox),
-                                   add_serve(app), add_status(app), add_transfer(app)};
+                                   add_serve(app), add_status(app), add_transfer(app), add_deadlines_run(*deadlines),
+                                   add_digest(app), add_attestation(app), add_stats(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

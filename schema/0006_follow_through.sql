@@ -77,7 +77,9 @@ CREATE TABLE outbox_new (
   envelope_from TEXT NOT NULL,
   recipient TEXT NOT NULL,
   message BLOB NOT NULL,
-  status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed', 'bounced', 'held')),
+  -- held: an answer kept back (a colleague answered first); cancelled: a reminder whose request
+  -- was closed before it could be sent.
+  status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed', 'bounced', 'held', 'cancelled')),
   attempts INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,
   next_attempt_at INTEGER NOT NULL,

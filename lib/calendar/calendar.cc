@@ -77,6 +77,7 @@ int weekday(Date d) {
 }
 
 Date add_days(Date d, int days) { return from_days(to_days(d) + days); }
+int days_between(Date a, Date b) { return static_cast<int>(to_days(b) - to_days(a)); }
 
 std::vector<Holiday> public_holidays(int year, Region region) {
   Date easter = easter_sunday(year);
@@ -157,6 +158,33 @@ std::string Delay::text() const {
       return n + (amount > 1 ? " jours ouvr\xC3\xA9s" : " jour ouvr\xC3\xA9");
   }
   return n;
+}
+
+Date sub_working_days(Date d, int n, Region region) {
+  while (n > 0) {
+    d = add_days(d, -1);
+    if (is_working_day(d, region)) --n;
+  }
+  return d;
+}
+
+int working_days_between(Date a, Date b, Region region) {
+  int n = 0;
+  for (Date d = add_days(a, 1); d <= b && n < 100000; d = add_days(d, 1))
+    if (is_working_day(d, region)) ++n;
+  return n;
+}
+
+Date before(Date d, const Delay& delay, Region region) {
+  switch (delay.unit) {
+    case Delay::Unit::months:
+      return add_months(d, -delay.amount);
+    case Delay::Unit::days:
+      return add_days(d, -delay.amount);
+    case Delay::Unit::working_days:
+      return sub_working_days(d, delay.amount, region);
+  }
+  return d;
 }
 
 Date deemed_decision_date(Date received, const Delay& delay, Region region) {

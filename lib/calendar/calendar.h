@@ -39,6 +39,8 @@ Date easter_sunday(int year);  // Gregorian computus (Meeus/Jones/Butcher)
 int days_in_month(int year, int month);
 int weekday(Date d);  // 0 = Monday … 6 = Sunday
 Date add_days(Date d, int days);
+// Calendar days from `a` to `b` (negative when b is earlier).
+int days_between(Date a, Date b);
 
 struct Holiday {
   Date date;
@@ -53,6 +55,10 @@ Date add_months(Date d, int months);
 Date next_working_day_on_or_after(Date d, Region region);
 // The date `n` jours ouvrés after `d` (d itself does not count).
 Date add_working_days(Date d, int n, Region region);
+// The date `n` jours ouvrés before `d` (d itself does not count): "the day before the deadline".
+Date sub_working_days(Date d, int n, Region region);
+// How many jours ouvrés from `a` (excluded) to `b` (included); 0 when b <= a. "Days late".
+int working_days_between(Date a, Date b, Region region);
 
 // A delay as written in configuration: "2 months", "2 mois", "15 days", "15 jours",
 // "10 working days", "10 jours ouvrés".
@@ -64,6 +70,10 @@ struct Delay {
   static Result<Delay> parse(std::string_view text);
   std::string text() const;  // "2 mois", "15 jours", "10 jours ouvrés"
 };
+
+// `d` minus a delay: "a reminder 1 jour ouvré before the target" (months and days as written,
+// working days on the calendar).
+Date before(Date d, const Delay& delay, Region region);
 
 // The date on which silence on a request received on `received` becomes a decision: the delay
 // counted from receipt, moved to the next working day when it ends on a non-working day.

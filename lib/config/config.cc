@@ -2,6 +2,7 @@
 
 #include "mail/address.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
@@ -127,7 +128,7 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
   doc.check_keys(root, {"commune", "database", "reference_prefix", "timezone", "calendar", "directory", "rules",
                         "templates", "mailboxes", "smtp", "acknowledgements", "admin", "alert_after_minutes",
                         "address_separator", "trusted_authserv_id", "token_key_file", "token_key_credential",
-                        "procedures", "missing_pieces_delay"});
+                        "procedures", "missing_pieces_delay", "deadlines"});
   if (auto v = doc.string(root, "commune")) c.commune = *v;
   if (auto v = doc.string(root, "database")) c.database = resolve(base_dir, *v);
   if (auto v = doc.string(root, "reference_prefix")) c.reference_prefix = *v;
@@ -206,6 +207,34 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
           if (auto d = calendar::Delay::parse(*v); !d) doc.error(n["delay"], d.error().message);
         }
         c.procedures.push_back(std::move(p));
+      }
+    }
+  }
+  if (const YAML::Node d = root["deadlines"]; d.IsDefined() && !d.IsNull() && doc.expect_map(d, "deadlines")) {
+    doc.check_keys(d, {"every_minutes", "digest_at", "unanswered_days", "working_hours"});
+    if (auto v = doc.integer(d, "every_minutes", 1, 24 * 60)) c.deadlines.every_minutes = static_cast<int>(*v);
+    if (auto v = doc.integer(d, "unanswered_days", 1, 365)) c.deadlines.unanswered_days = static_cast<int>(*v);
+    auto clock_time = [](const std::string& t) -> std::optional<int> {
+      int h = 0, m = 0;
+      char tail = 0;
+      if (std::sscanf(t.c_str(), "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 || m < 0 || m > 59)
+        return std::nullopt;
+      return h * 60 + m;
+    };
+    if (auto v = doc.string(d, "digest_at")) {
+      if (*v == "off") c.deadlines.digest_minute = -1;
+      else if (auto t = clock_time(*v)) c.deadlines.digest_minute = *t;
+      else doc.error(d["digest_at"], "digest_at must be a time of day, HH:MM, or off");
+    }
+    if (auto v = doc.string(d, "working_hours")) {
+      const size_t dash = v->find('-');
+      auto a = dash == std::string::npos ? std::nullopt : clock_time(std::string(trim(v->substr(0, dash))));
+      auto b = dash == std::string::npos ? std::nullopt : clock_time(std::string(trim(v->substr(dash + 1))));
+      if (a && b && *a < *b) {
+        c.deadlines.day_start_minute = *a;
+        c.deadlines.day_end_minute = *b;
+      } else {
+        doc.error(d["working_hours"], "working_hours must be HH:MM-HH:MM, the start before the end");
       }
     }
   }

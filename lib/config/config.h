@@ -63,6 +63,15 @@ struct Procedure {
   std::string delay = "2 mois";
 };
 
+// The deadline scanner and the daily digest (README, "Deadlines").
+struct Deadlines {
+  int every_minutes = defaults::deadlines_every_minutes;  // how often `serve` scans
+  int digest_minute = defaults::digest_minute_of_day;    // digest_at: "08:00", the commune's time; -1: off
+  int unanswered_days = defaults::digest_unanswered_days;  // the digest lists what waits longer
+  // working_hours: "09:00-17:00", for the figures in working hours (stats).
+  int day_start_minute = defaults::working_day_start_minute, day_end_minute = defaults::working_day_end_minute;
+};
+
 // RFC 3834 loop brakes: acknowledgements to one address.
 struct Acknowledgements {
   int per_day = defaults::acknowledgements_per_day;
@@ -82,6 +91,7 @@ struct Config {
   std::vector<Mailbox> mailboxes;
   std::optional<Smtp> smtp;
   Acknowledgements acknowledgements;
+  Deadlines deadlines;
   std::string admin;                  // address told when a mailbox keeps failing
   int alert_after_minutes = defaults::alert_after_minutes;  // … for this long
 

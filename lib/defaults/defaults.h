@@ -37,6 +37,15 @@ inline constexpr std::int64_t resend_window_seconds = 86400;        // the same 
 // Missing pieces (L114-5): the deadline the resident is given to send them.
 inline constexpr std::string_view missing_pieces_delay = "1 mois";
 
+// Deadlines: the scanner runs every 5 minutes; the digest at 08:00 on working days lists,
+// besides what is due and late, the requests without answer for more than 5 days. Working hours
+// (for figures) are 09:00 to 17:00 on working days.
+inline constexpr int deadlines_every_minutes = 5;
+inline constexpr int digest_minute_of_day = 8 * 60;
+inline constexpr int digest_unanswered_days = 5;
+inline constexpr int working_day_start_minute = 9 * 60;
+inline constexpr int working_day_end_minute = 17 * 60;
+
 // Commits: a batch of mail is committed after this many messages or this many milliseconds,
 // whichever comes first (imports, polls). One fsync per batch; nothing is acknowledged to a
 // source before its batch is committed.

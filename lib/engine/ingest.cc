@@ -7,6 +7,7 @@
 #include "engine/actions.h"
 #include "engine/agent_mail.h"
 #include "engine/clocks.h"
+#include "engine/deadlines.h"
 #include "engine/incoming.h"
 #include "engine/outbox.h"
 #include "engine/route.h"
@@ -276,6 +277,15 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
       return a.error();
     out.action = Action::answer_recorded;
     return out;
+  }
+  // A resident chasing: the agent and the head hear of it at once (engine/deadlines.h); an old
+  // relance found in an imported history is not news.
+  if (d.relance && target && !agent && now - arrived < 86400) {
+    auto now_state = store.request_summary(request_id);
+    if (!now_state) return now_state.error();
+    if (*now_state) {
+      if (auto a = relance_alert(store, **now_state, options, now); !a) return a.error();
+    }
   }
   // The resident writes again: the pieces that were missing, or a new question after an answer.
   if (target && !agent && !m.auto_submitted && !m.bounce) {

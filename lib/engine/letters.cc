@@ -127,6 +127,24 @@ Result<Queued> mail_agent(store::Store& store, const store::RequestInfo& r, cons
   return queue_mail(store, m.kind, r.id, std::move(out), options.outgoing.retry_hours, now);
 }
 
+Result<Queued> mail_address(store::Store& store, const store::RequestInfo& r, const mail::Address& to,
+                            store::OutboxKind kind, const std::string& subject, std::string body,
+                            const IngestOptions& options, std::int64_t now) {
+  if (!mail::valid_address(to.address)) return make_error(Errc::config, "\"" + to.address + "\" is not an address");
+  const std::string from_address = reading_address(r, options);
+  if (!mail::valid_address(from_address))
+    return make_error(Errc::config, r.reference + ": no address to write from (mailbox address or department email)");
+  const auto* service = department_of(r, options);
+  mail::Outgoing out;
+  out.from = mail::Address{"guichet " + (service ? service->name : options.commune), from_address};
+  out.to = to;
+  out.subject = mail::tagged_subject(options.threading.reference_prefix, r.reference, subject);
+  out.auto_submitted = "auto-generated";
+  out.extra.emplace_back("X-Guichet-Reference", r.reference);
+  out.body = std::move(body);
+  return queue_mail(store, kind, r.id, std::move(out), options.outgoing.retry_hours, now);
+}
+
 Result<std::string> render_letter(const std::string& name, const store::RequestInfo& r, const IngestOptions& options,
                                   const std::function<void(templates::Data&)>& more) {
   if (!options.templates) return make_error(Errc::software, "no templates loaded");

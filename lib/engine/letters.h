@@ -53,6 +53,12 @@ struct ToAgent {
 Result<Queued> mail_agent(store::Store& store, const store::RequestInfo& r, const directory::Agent& agent,
                           ToAgent mail, const IngestOptions& options, std::int64_t now);
 
+// To someone who is not in the directory (a department's `escalation` address): from the service,
+// no token (nothing to answer).
+Result<Queued> mail_address(store::Store& store, const store::RequestInfo& r, const mail::Address& to,
+                            store::OutboxKind kind, const std::string& subject, std::string body,
+                            const IngestOptions& options, std::int64_t now);
+
 // The answer token of `agent` on `r` at its current answer version, and the note address.
 tokens::Token answer_token(const store::RequestInfo& r, const directory::Agent& agent);
 std::string note_address(const store::RequestInfo& r, const directory::Agent& agent, const IngestOptions& options);

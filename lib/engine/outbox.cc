@@ -209,6 +209,20 @@ Result<DrainStats> drain(store::Store& store, transport::Sender& sender, const C
   if (!due) return due.error();
   for (const auto& row : *due) {
     if (stop && stop()) break;
+    // A reminder about a request closed since it was queued would only confuse: not sent.
+    if ((row.kind == store::OutboxKind::reminder || row.kind == store::OutboxKind::escalation) && row.request_id) {
+      auto status = store.request_status(*row.request_id);
+      if (!status) return status.error();
+      if (*status == store::RequestStatus::closed) {
+        auto tx = store.transaction();
+        if (!tx) return tx.error();
+        if (auto r = outbox.mark_cancelled(row.id, "not sent: the request was closed meanwhile"); !r) return r.error();
+        if (auto c = tx->commit(); !c) return c.error();
+        ++stats.cancelled;
+        spdlog::info("outbox {}: {} to {} cancelled: request closed", row.id, store::name(row.kind), row.recipient);
+        continue;
+      }
+    }
     const transport::SendResult res = sender.send(row.envelope_from, row.recipient, row.message);
     // The one unlucky moment: the server has the mail, the outbox does not know yet (tests die here).
     if (failpoint_active("drain.after_send")) raise(SIGKILL);

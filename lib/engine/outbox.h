@@ -53,7 +53,7 @@ Result<Queued> queue_mail(store::Store& store, store::OutboxKind kind, std::opti
                           store::OutboxStatus status = store::OutboxStatus::queued);
 
 struct DrainStats {
-  int sent = 0, retried = 0, failed = 0;
+  int sent = 0, retried = 0, failed = 0, cancelled = 0;
 };
 
 struct DrainOptions {

@@ -39,6 +39,7 @@ const char* name(OutboxStatus s) {
     case OutboxStatus::failed: return "failed";
     case OutboxStatus::bounced: return "bounced";
     case OutboxStatus::held: return "held";
+    case OutboxStatus::cancelled: return "cancelled";
   }
   return "?";
 }

@@ -37,10 +37,11 @@ inline constexpr OutboxKind kOutboxKinds[] = {
     OutboxKind::escalation,      OutboxKind::digest,       OutboxKind::alert,    OutboxKind::failure,
     OutboxKind::answer,          OutboxKind::receipt,      OutboxKind::login};
 
-// queued → sent | failed | bounced; held: an answer kept back (a colleague answered first).
-enum class OutboxStatus { queued, sent, failed, bounced, held };
-inline constexpr OutboxStatus kOutboxStatuses[] = {OutboxStatus::queued, OutboxStatus::sent, OutboxStatus::failed,
-                                                   OutboxStatus::bounced, OutboxStatus::held};
+// queued → sent | failed | bounced; held: an answer kept back (a colleague answered first);
+// cancelled: a reminder or an escalation whose request was closed before it could go.
+enum class OutboxStatus { queued, sent, failed, bounced, held, cancelled };
+inline constexpr OutboxStatus kOutboxStatuses[] = {OutboxStatus::queued,  OutboxStatus::sent, OutboxStatus::failed,
+                                                   OutboxStatus::bounced, OutboxStatus::held, OutboxStatus::cancelled};
 
 const char* name(RequestStatus s);
 const char* name(OutboxKind k);

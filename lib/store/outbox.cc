@@ -99,6 +99,13 @@ Result<void> Outbox::mark_failed(std::int64_t id, const std::string& error) {
   return st->run();
 }
 
+Result<void> Outbox::mark_cancelled(std::int64_t id, const std::string& why) {
+  auto st = db_.prepare("UPDATE outbox SET status = 'cancelled', last_error = ?2 WHERE id = ?1");
+  if (!st) return st.error();
+  st->bind(1, id).bind(2, why);
+  return st->run();
+}
+
 Result<std::optional<OutboxMail>> Outbox::mark_bounced(const std::string& message_id, const std::string& detail) {
   auto st = db_.prepare("UPDATE outbox SET status = 'bounced', last_error = ?2 WHERE message_id = ?1");
   if (!st) return st.error();

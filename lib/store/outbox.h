@@ -46,6 +46,8 @@ class Outbox {
   Result<void> mark_sent(std::int64_t id, std::int64_t now);
   Result<void> mark_retry(std::int64_t id, std::int64_t next_attempt_at, const std::string& error);
   Result<void> mark_failed(std::int64_t id, const std::string& error);
+  // Not sent, and never will be (a reminder about a request closed since it was queued).
+  Result<void> mark_cancelled(std::int64_t id, const std::string& why);
   // A bounce (DSN) reports on the row with this Message-ID.
   Result<std::optional<OutboxMail>> mark_bounced(const std::string& message_id, const std::string& detail);
   // Puts a failed (or bounced) row back in the queue, due now, with a new retry horizon.

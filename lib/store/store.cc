@@ -539,16 +539,21 @@ Result<void> Store::add_event(std::optional<std::int64_t> request_id, std::optio
 }
 
 namespace {
-constexpr const char* kSelectRequest =
-    "SELECT r.id, r.reference, r.status, r.subject, r.requester_name, r.requester_address, r.department, r.agent, "
-    "r.received_at, (SELECT json_group_array(coalesce(message_id, '')) FROM (SELECT message_id FROM messages "
-    "WHERE request_id = r.id ORDER BY id)), (SELECT count(*) FROM messages WHERE request_id = r.id AND problems "
-    "<> '[]'), (SELECT reference FROM requests WHERE id = r.linked_to), "
-    "(SELECT reference FROM requests WHERE id = r.merged_into), r.relances, r.priority, r.tags, r.silence, r.delay, "
-    "r.deemed_decision_on, r.kind, r.channel, r.mailbox, r.requester_phone, r.requester_postal, r.answer_version, "
-    "r.first_answer_at, r.last_answer_at, r.closed_at, r.last_message_at, r.competent_since, r.suspended_since, "
-    "r.full_ack_at, r.decided_at, r.suspended_days, r.missing, r.missing_deadline, r.response_due_on "
-    "FROM requests r ";
+#define GUICHET_REQUEST_COLUMNS(MESSAGE_IDS, PROBLEMS)                                                          \
+  "SELECT r.id, r.reference, r.status, r.subject, r.requester_name, r.requester_address, r.department, r.agent, " \
+  "r.received_at, " MESSAGE_IDS ", " PROBLEMS ", (SELECT reference FROM requests WHERE id = r.linked_to), "       \
+  "(SELECT reference FROM requests WHERE id = r.merged_into), r.relances, r.priority, r.tags, r.silence, r.delay, " \
+  "r.deemed_decision_on, r.kind, r.channel, r.mailbox, r.requester_phone, r.requester_postal, r.answer_version, "   \
+  "r.first_answer_at, r.last_answer_at, r.closed_at, r.last_message_at, r.competent_since, r.suspended_since, "    \
+  "r.full_ack_at, r.decided_at, r.suspended_days, r.missing, r.missing_deadline, r.response_due_on, "              \
+  "r.created_at FROM requests r "
+// Without the per-request sub-queries: what the deadline scanner reads for every open request.
+constexpr const char* kSelectRequestLight = GUICHET_REQUEST_COLUMNS("'[]'", "0");
+constexpr const char* kSelectRequest = GUICHET_REQUEST_COLUMNS(
+    "(SELECT json_group_array(coalesce(message_id, '')) FROM (SELECT message_id FROM messages WHERE request_id = r.id "
+    "ORDER BY id))",
+    "(SELECT count(*) FROM messages WHERE request_id = r.id AND problems <> '[]')");
+#undef GUICHET_REQUEST_COLUMNS
 
 RequestInfo read_request(const Statement& s) {
   RequestInfo r;
@@ -588,6 +593,7 @@ RequestInfo read_request(const Statement& s) {
   for (const auto& m : nlohmann::json::parse(s.text(34))) r.missing.push_back(m.get<std::string>());
   r.missing_deadline = s.opt_text(35);
   r.response_due_on = s.opt_text(36);
+  r.created_at = s.int64(37);
   return r;
 }
 }  // namespace
@@ -714,6 +720,18 @@ Result<std::optional<RequestInfo>> Store::request_summary(const std::string& ref
   return std::optional<RequestInfo>(std::move(r));
 }
 
+Result<std::optional<RequestStatus>> Store::request_status(std::int64_t id) {
+  auto st = impl_->stmt("SELECT status FROM requests WHERE id = ?1");
+  if (!st) return st.error();
+  (*st)->bind(1, id);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<RequestStatus>{};
+  const RequestStatus s = status_of((*st)->text(0));
+  (*st)->reset();
+  return std::optional<RequestStatus>(s);
+}
+
 Result<void> Store::update_request(std::int64_t id, const RequestChanges& c, std::int64_t now) {
   // One UPDATE with the columns that change; values bound, never spliced. `expr` wraps the bound
   // value: "coalesce(first_answer_at, ?)" keeps the first answer's time.
@@ -796,6 +814,92 @@ Result<Store::Conversation> Store::conversation(std::int64_t request_id) {
     return r.error();
   if (c.ids.size() > 20) c.ids.erase(c.ids.begin() + 1, c.ids.end() - 19);
   return c;
+}
+
+Result<std::vector<RequestInfo>> Store::open_requests() {
+  auto st = impl_->stmt(std::string(kSelectRequestLight) +
+                        "WHERE r.status <> 'closed' AND r.kind = 'request' AND r.merged_into IS NULL ORDER BY r.id");
+  if (!st) return st.error();
+  std::vector<RequestInfo> out;
+  if (auto r = (*st)->each([&](const Statement& s) { out.push_back(read_request(s)); }); !r) return r.error();
+  return out;
+}
+
+Result<std::vector<std::string>> Store::reminder_keys() {
+  auto st = impl_->stmt(
+      "SELECT m.request_id, m.kind, m.level, m.due_on FROM reminders m JOIN requests r ON r.id = m.request_id "
+      "WHERE r.status <> 'closed'");
+  if (!st) return st.error();
+  std::vector<std::string> out;
+  auto r = (*st)->each([&](const Statement& s) {
+    out.push_back(std::to_string(s.int64(0)) + " " + s.text(1) + " " + std::to_string(s.int64(2)) + " " + s.text(3));
+  });
+  if (!r) return r.error();
+  return out;
+}
+
+Result<bool> Store::add_reminder(std::int64_t request_id, const std::string& kind, int level, const std::string& due_on,
+                                 const std::string& recipients_json, std::int64_t now) {
+  auto st = impl_->stmt(
+      "INSERT INTO reminders (request_id, kind, level, due_on, created_at, recipients) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+      "ON CONFLICT DO NOTHING");
+  if (!st) return st.error();
+  (*st)->bind(1, request_id).bind(2, kind).bind(3, static_cast<std::int64_t>(level)).bind(4, due_on).bind(5, now);
+  (*st)->bind(6, recipients_json);
+  if (auto r = (*st)->run(); !r) return r.error();
+  return impl_->db.changes() > 0;
+}
+
+Result<bool> Store::add_digest(const std::string& recipient, const std::string& day,
+                               std::optional<std::int64_t> outbox_id, std::int64_t now) {
+  auto st = impl_->stmt(
+      "INSERT INTO digests (recipient, day, created_at, outbox_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
+  if (!st) return st.error();
+  (*st)->bind(1, recipient).bind(2, day).bind(3, now).bind(4, outbox_id);
+  if (auto r = (*st)->run(); !r) return r.error();
+  return impl_->db.changes() > 0;
+}
+
+Result<bool> Store::has_digest(const std::string& recipient, const std::string& day) {
+  auto st = impl_->stmt("SELECT 1 FROM digests WHERE recipient = ?1 AND day = ?2");
+  if (!st) return st.error();
+  (*st)->bind(1, recipient).bind(2, day);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  (*st)->reset();
+  return *row;
+}
+
+Result<std::vector<Store::FigureRequest>> Store::figure_requests(std::int64_t since, std::int64_t until) {
+  auto st = impl_->stmt(
+      "SELECT r.id, r.reference, r.received_at, r.department, r.agent, r.response_due_on, "
+      "coalesce(json_extract(r.rules, '$[0]'), ''), r.channel, "
+      "coalesce((SELECT subject_key FROM messages WHERE request_id = r.id ORDER BY id LIMIT 1), '') "
+      "FROM requests r WHERE r.kind = 'request' AND r.merged_into IS NULL AND r.received_at >= ?1 AND r.received_at < ?2 "
+      "ORDER BY r.received_at");
+  if (!st) return st.error();
+  (*st)->bind(1, since).bind(2, until);
+  std::vector<FigureRequest> out;
+  auto r = (*st)->each([&](const Statement& s) {
+    out.push_back(FigureRequest{s.int64(0), s.text(1), s.int64(2), s.opt_text(3), s.opt_text(4), s.opt_text(5), s.text(6),
+                                s.text(7), s.text(8)});
+  });
+  if (!r) return r.error();
+  return out;
+}
+
+Result<std::vector<Store::FigureEvent>> Store::figure_events(std::int64_t since, std::int64_t until) {
+  auto st = impl_->stmt(
+      "SELECT e.request_id, e.at, e.kind, e.detail FROM events e JOIN requests r ON r.id = e.request_id "
+      "WHERE r.kind = 'request' AND r.merged_into IS NULL AND r.received_at >= ?1 AND r.received_at < ?2 AND e.kind IN "
+      "('answer_relayed', 'answer_recorded', 'answer_released', 'status_changed', 'transferred', 'relance', "
+      "'decision_implicite') ORDER BY e.id");
+  if (!st) return st.error();
+  (*st)->bind(1, since).bind(2, until);
+  std::vector<FigureEvent> out;
+  auto r = (*st)->each([&](const Statement& s) { out.push_back(FigureEvent{s.int64(0), s.int64(1), s.text(2), s.text(3)}); });
+  if (!r) return r.error();
+  return out;
 }
 
 Result<std::optional<std::string>> Store::setting(const std::string& key) {

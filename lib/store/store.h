@@ -169,6 +169,7 @@ struct RequestInfo {
   std::string requester_phone, requester_postal;
   int answer_version = 0;
   std::optional<std::int64_t> first_answer_at, last_answer_at, closed_at, last_message_at;
+  std::int64_t created_at = 0;  // when guichet learned of it (an import: long after received_at)
   // The clocks of the law (docs/legal.md §2, §3): receipt by the competent service, suspension
   // while pieces are missing, the full acknowledgement, the implicit decision.
   std::optional<std::int64_t> competent_since, suspended_since, full_ack_at, decided_at;
@@ -270,6 +271,7 @@ class Store {
   Result<std::optional<RequestInfo>> request_summary(std::int64_t id);
   Result<std::optional<RequestInfo>> request_summary(const std::string& reference, bool follow_merges = true);
   Result<void> update_request(std::int64_t id, const RequestChanges& changes, std::int64_t now);
+  Result<std::optional<RequestStatus>> request_status(std::int64_t id);
   Result<std::int64_t> add_answer(std::int64_t request_id, const AnswerInfo& answer);
   // The Message-IDs of the request's conversation with the resident, oldest first (their mails
   // and what guichet sent them): References of the next mail; the last of the resident's is its
@@ -279,6 +281,35 @@ class Store {
     std::string last_from_resident;
   };
   Result<Conversation> conversation(std::int64_t request_id);
+
+  // The deadline scanner's view: every request that is not closed nor kept apart, without its
+  // messages (one indexed query), and the reminders already written for them, as
+  // "request_id kind level due_on" keys.
+  Result<std::vector<RequestInfo>> open_requests();
+  Result<std::vector<std::string>> reminder_keys();
+  // Writes a reminder once: false when the same (request, kind, level, due date) exists.
+  Result<bool> add_reminder(std::int64_t request_id, const std::string& kind, int level, const std::string& due_on,
+                            const std::string& recipients_json, std::int64_t now);
+  // A digest once per recipient and day: false when it exists.
+  Result<bool> add_digest(const std::string& recipient, const std::string& day, std::optional<std::int64_t> outbox_id,
+                          std::int64_t now);
+  Result<bool> has_digest(const std::string& recipient, const std::string& day);
+
+  // What figures are made of (engine/stats.h): the requests received in [since, until) and the
+  // events that count (answers, closings, transfers, relances, implicit decisions).
+  struct FigureRequest {
+    std::int64_t id = 0;
+    std::string reference;
+    std::int64_t received_at = 0;
+    std::optional<std::string> department, agent, response_due_on;
+    std::string first_rule, channel, subject_key;
+  };
+  struct FigureEvent {
+    std::int64_t request_id = 0, at = 0;
+    std::string kind, detail_json;
+  };
+  Result<std::vector<FigureRequest>> figure_requests(std::int64_t since, std::int64_t until);
+  Result<std::vector<FigureEvent>> figure_events(std::int64_t since, std::int64_t until);
 
   // guichet's own values (schema 0006, `settings`).
   Result<std::optional<std::string>> setting(const std::string& key);

@@ -23,7 +23,8 @@ const Vocabulary& vocabulary() {
     Vocabulary root = node({"commune", "reference", "subject", "received", "received_date", "today", "anonymous",
                             "acceptance", "rejection", "procedure_known", "incomplete", "delay", "deemed_decision_date",
                             "missing_deadline", "count", "mailbox", "answer", "reason", "note_address",
-                            "actor"});
+                            "actor", "due_date", "days_late", "days_open", "relances", "level", "agent_name"});
+    root.names["recipient"] = node({"first_name", "last_name", "title", "email"});
     root.names["lines"] = node({"text"});
     root.names["colleague"] = node({"name", "date", "text"});
     root.names["resident"] = node({"name", "email"});
@@ -34,8 +35,14 @@ const Vocabulary& vocabulary() {
     root.names["missing"] = node({"item"});
     root.names["alert"] = node({"mailbox", "url", "since", "error"});
     root.names["failure"] = node({"what", "recipient", "error"});
-    root.names["requests"] = node({"reference", "subject", "received_date", "resident_name", "service_name",
-                                   "agent_name", "deemed_decision_date", "days_open", "days_late", "status"});
+    const auto entry = node({"reference", "subject", "received_date", "resident_name", "service_name", "agent_name",
+                             "deemed_decision_date", "days_open", "days_late", "status", "due_date", "channel",
+                             "relances"});
+    root.names["requests"] = entry;
+    Vocabulary digest = node({"scope", "unanswered_days", "any", "overdue_count", "due_count", "relances_count",
+                              "unanswered_count", "new_count"});
+    for (const char* list : {"overdue", "due", "relances", "unanswered", "new"}) digest.names[list] = entry;
+    root.names["digest"] = digest;
     return root;
   }();
   return v;
@@ -45,7 +52,9 @@ const std::vector<const char*>& required() {
   static const std::vector<const char*> names = {
       kAcknowledgement, kRegistration, kAgentNotification, kTransfer,      kReminder,
       kEscalation,      kDigest,       kMailboxFailing,    kMailboxRecovered, kUndelivered,
-      kAgentAnswer,     kCommandsReceipt, kAnswerRefused,  kAnswerHeld,       kAnswerEmpty};
+      kAgentAnswer,     kCommandsReceipt, kAnswerRefused,  kAnswerHeld,       kAnswerEmpty,
+      kTargetReminder,  kFullAckReminder, kDecisionAlert,  kDecisionReached,  kNoOwner,
+      kAttestation};
   return names;
 }
 

@@ -33,7 +33,7 @@ struct Desk {
                          "\n    tls: none\n    user: guichet\n    password_file: imap-password\n    address: "
                          "voirie@champignac.example\n    department: voirie\n    start: all\n    sent_folder: Sent\n"
                          "smtp:\n  url: " +
-                         smtp.url() + "\n  tls: none\n");
+                         smtp.url() + "\n  tls: none\ndeadlines:\n  digest_at: 'off'\n");
   }
   std::string args() const { return "--config '" + dir.str("guichet.yaml") + "'"; }
   void cycle() {

@@ -55,7 +55,7 @@ struct Town {
             dovecot.url() +
             "\n    tls: none\n    user: guichet\n    password_file: imap-password\n    address: "
             "voirie@champignac.example\n    department: voirie\n    poll_seconds: 1\n    start: all\n    after: " +
-            after + "\n" + extra_mailboxes + "smtp:\n  url: " + smtp.url() + "\n  tls: none\n");
+            after + "\n" + extra_mailboxes + "smtp:\n  url: " + smtp.url() + "\n  tls: none\ndeadlines:\n  digest_at: 'off'\n");
   }
 
   std::string args() const { return "--config '" + dir.str("guichet.yaml") + "'"; }
@@ -333,7 +333,7 @@ TEST_CASE("serve --once on a Maildir: new/ moves to cur/ after the commit, ackno
       dir.path() / "guichet.yaml",
       "commune: Champignac-en-Cambrousse\ndatabase: g.db\ndirectory: " + src + "/etc/directory.yaml\nrules: " + src +
           "/rules\nmailboxes:\n  - {name: mairie, url: 'maildir://inbox', address: mairie@champignac.example, "
-          "department: accueil}\nsmtp:\n  url: maildir://outbox\n");
+          "department: accueil}\nsmtp:\n  url: maildir://outbox\ndeadlines:\n  digest_at: 'off'\n");
   const std::string args = "--config '" + dir.str("guichet.yaml") + "'";
   auto r = test::run_guichet("serve --once " + args);
   INFO(r.err);

@@ -37,7 +37,8 @@ struct Fixture {
                          {"voirie"},
                          false,
                          std::nullopt,
-                         ""};
+                         "",
+                         {}};
 
   templates::Letter letter(const std::string& silence) {
     templates::Letter l;
@@ -98,8 +99,8 @@ TEST_CASE("a template using an unknown variable is refused with its line and col
   CHECK(templates::check("{{#agent}}{{last_name}} {{reference}}{{/agent}}").empty());
   CHECK(has(templates::check("{{#agent}}{{phone}}{{/agent}}"), "unknown variable \"phone\""));
   CHECK(has(templates::check("{{service.fax}}"), "1:1: unknown variable \"service.fax\""));
-  CHECK(has(templates::check("{{#requests}}{{reference}} {{days_late}}{{/requests}}{{days_late}}"),
-            "1:54: unknown variable \"days_late\""));
+  CHECK(has(templates::check("{{#requests}}{{reference}} {{resident_name}}{{/requests}}{{resident_name}}"),
+            "1:58: unknown variable \"resident_name\""));
   CHECK(templates::check("{{{subject}}} {{&subject}} {{! a comment with {{braces }}").empty());
 }
 

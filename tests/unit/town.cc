@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "mail/compose.h"
+
 namespace guichet::test {
 
 Town::Town(const std::string& extra, const std::string& directory) {
@@ -94,6 +96,10 @@ mail::Message Town::notice(const std::string& reference, const std::string& agen
   INFO("no notice to " + agent_email + " for " + reference);
   REQUIRE(found);
   return *found;
+}
+
+std::string received_header(std::int64_t when) {
+  return "Received: from mx.example.org by mx.champignac.example; " + mail::format_rfc5322(when) + "\r\n";
 }
 
 std::string resident_mail(const std::string& id, const std::string& subject, const std::string& from,

@@ -51,6 +51,9 @@ class Town {
   mail::Message notice(const std::string& reference, const std::string& agent_email);
 };
 
+// "Received: …; <date>": the hop of the town's server, which says when a mail arrived.
+std::string received_header(std::int64_t when);
+
 // A resident's mail.
 std::string resident_mail(const std::string& id, const std::string& subject,
                           const std::string& from = "Léa Martin <lea.martin@example.org>",
