@@ -62,8 +62,11 @@ DROP TABLE requests;
 ALTER TABLE requests_new RENAME TO requests;
 CREATE INDEX requests_received_at ON requests (received_at);
 CREATE INDEX requests_department_agent ON requests (department, agent);
--- The deadline scanner reads open requests only.
-CREATE INDEX requests_open ON requests (status, kind) WHERE status <> 'closed';
+-- Round-robin's last assignment of a department: the newest row of the department (without it,
+-- a department of 250,000 requests costs 30 ms per new request).
+CREATE INDEX requests_department ON requests (department);
+-- The deadline scanner and least-loaded read open requests only.
+CREATE INDEX requests_open ON requests (department, agent) WHERE status <> 'closed';
 UPDATE requests SET mailbox = coalesce((SELECT s.mailbox FROM messages m JOIN message_sources s ON s.message_id = m.id
                                         WHERE m.request_id = requests.id ORDER BY m.id, s.id LIMIT 1), '');
 

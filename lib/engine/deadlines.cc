@@ -8,6 +8,7 @@
 
 #include "engine/letters.h"
 #include "mail/address.h"
+#include "store/batch.h"
 #include "util/json.h"
 #include "util/local_time.h"
 #include "util/strings.h"
@@ -33,7 +34,8 @@ Recipient of(const directory::Agent& a) { return Recipient{a.email, a.first_name
 
 void add_unique(std::vector<Recipient>& to, const std::vector<Recipient>& more) {
   for (const auto& m : more) {
-    const bool seen = std::any_of(to.begin(), to.end(), [&](const Recipient& r) { return iequals(r.address, m.address); });
+    const bool seen =
+        std::any_of(to.begin(), to.end(), [&](const Recipient& r) { return iequals(r.address, m.address); });
     if (!seen && mail::valid_address(m.address)) to.push_back(m);
   }
 }
@@ -66,8 +68,10 @@ std::vector<Recipient> head_of(const RequestInfo& r, const directory::Directory&
 std::vector<Recipient> pilot_of(const directory::Directory& dir, const directory::Department* also) {
   std::vector<Recipient> out;
   for (const auto* p : dir.pilots()) {
-    if (const auto* h = dir.agent(p->head)) add_unique(out, {of(*h)});
-    else add_unique(out, {Recipient{p->email, p->name, nullptr}});
+    if (const auto* h = dir.agent(p->head))
+      add_unique(out, {of(*h)});
+    else
+      add_unique(out, {Recipient{p->email, p->name, nullptr}});
   }
   // A department's own escalation addresses (a director, an élu's assistant).
   if (also)
@@ -95,8 +99,8 @@ std::vector<Owed> owed_for(const RequestInfo& r, const directory::Directory& dir
 
   // Nobody can take it: the head at once, the pilot a working day later (invariant 3).
   const directory::Agent* agent = r.agent ? dir.agent(*r.agent) : nullptr;
-  const bool unowned = !agent || (dir.is_absent(*agent, today) &&
-                                  !dir.assignee(agent->id, r.department.value_or(""), today));
+  const bool unowned =
+      !agent || (dir.is_absent(*agent, today) && !dir.assignee(agent->id, r.department.value_or(""), today));
   if (unowned && r.status != RequestStatus::waiting) {
     auto heads = head_of(r, dir);
     // A head who is the missing agent, or away too, cannot take it either.
@@ -113,43 +117,50 @@ std::vector<Owed> owed_for(const RequestInfo& r, const directory::Directory& dir
 
   // The department's response target.
   if (auto due = parse_date(r.response_due_on); due && awaiting_answer(r)) {
-    const Date remind_on = dep ? calendar::before(*due, dep->remind_before, region) : calendar::sub_working_days(*due, 1, region);
+    const Date remind_on =
+        dep ? calendar::before(*due, dep->remind_before, region) : calendar::sub_working_days(*due, 1, region);
     if (today >= remind_on && today <= *due)
-      owe("response_reminder", 0, *due, remind_on, templates::kTargetReminder, store::OutboxKind::reminder, agent_of(r, dir),
-          "R\xC3\xA9ponse attendue avant le " + calendar::french_date(*due) + " : " + about);
+      owe("response_reminder", 0, *due, remind_on, templates::kTargetReminder, store::OutboxKind::reminder,
+          agent_of(r, dir), "R\xC3\xA9ponse attendue avant le " + calendar::french_date(*due) + " : " + about);
     const int late = calendar::working_days_between(*due, today, region);
     if (today > *due) {
       auto to = head_of(r, dir);
       if (to.empty()) to = pilot_of(dir);
       owe("response_escalation", 1, *due, calendar::add_days(*due, 1), templates::kEscalation,
-          store::OutboxKind::escalation, to,
-          "D\xC3\xA9lai de r\xC3\xA9ponse d\xC3\xA9pass\xC3\xA9 : " + about, late);
+          store::OutboxKind::escalation, to, "D\xC3\xA9lai de r\xC3\xA9ponse d\xC3\xA9pass\xC3\xA9 : " + about, late);
     }
     const Date second = dep ? calendar::deemed_decision_date(*due, dep->escalate_after, region)
                             : calendar::add_working_days(*due, 2, region);
     if (today >= second && today > *due)
       owe("response_escalation", 2, *due, second, templates::kEscalation, store::OutboxKind::escalation,
-          pilot_of(dir, dep),
-          "D\xC3\xA9lai de r\xC3\xA9ponse d\xC3\xA9pass\xC3\xA9 : " + about, late);
+          pilot_of(dir, dep), "D\xC3\xA9lai de r\xC3\xA9ponse d\xC3\xA9pass\xC3\xA9 : " + about, late);
   }
 
   // R112-11-2: the full acknowledgement within ten working days of a registration receipt.
   if (!r.full_ack_at && r.silence == "none" && awaiting_answer(r)) {
     const Date due = calendar::add_working_days(received, 10, region);
-    const Date d7 = calendar::add_working_days(received, 7, region), d9 = calendar::add_working_days(received, 9, region);
+    const Date d7 = calendar::add_working_days(received, 7, region),
+               d9 = calendar::add_working_days(received, 9, region);
     if (today >= d7 && today <= due)
       owe("full_ack", 0, due, d7, templates::kFullAckReminder, store::OutboxKind::reminder, agent_of(r, dir),
-          "Accus\xC3\xA9 de r\xC3\xA9" "ception \xC3\xA0 envoyer avant le " + calendar::french_date(due));
+          "Accus\xC3\xA9 de r\xC3\xA9"
+          "ception \xC3\xA0 envoyer avant le " +
+              calendar::french_date(due));
     if (today >= d9 && today <= due)
       owe("full_ack", 1, due, d9, templates::kFullAckReminder, store::OutboxKind::escalation, head_of(r, dir),
-          "Accus\xC3\xA9 de r\xC3\xA9" "ception \xC3\xA0 envoyer avant le " + calendar::french_date(due));
+          "Accus\xC3\xA9 de r\xC3\xA9"
+          "ception \xC3\xA0 envoyer avant le " +
+              calendar::french_date(due));
   }
 
   // The deemed decision: two weeks and three working days before, then on the day.
   if (auto dd = parse_date(r.deemed_decision_on); dd && r.silence != "none" && !r.suspended_since && !r.decided_at) {
     std::vector<Recipient> to = head_of(r, dir);
     add_unique(to, pilot_of(dir));
-    const std::string subject = "D\xC3\xA9" "cision implicite le " + calendar::french_date(*dd) + " : " + about;
+    const std::string subject =
+        "D\xC3\xA9"
+        "cision implicite le " +
+        calendar::french_date(*dd) + " : " + about;
     const Date two_weeks = calendar::add_days(*dd, -14), three_days = calendar::sub_working_days(*dd, 3, region);
     if (today >= two_weeks && today < *dd)
       owe("deemed_alert", 1, *dd, two_weeks, templates::kDecisionAlert, store::OutboxKind::escalation, to, subject);
@@ -160,7 +171,10 @@ std::vector<Owed> owed_for(const RequestInfo& r, const directory::Directory& dir
       add_unique(told, head_of(r, dir));
       if (told.empty()) told = pilot_of(dir);
       owe("decision", 0, *dd, *dd, templates::kDecisionReached, store::OutboxKind::escalation, told,
-          "D\xC3\xA9" "cision implicite n\xC3\xA9" "e : " + about);
+          "D\xC3\xA9"
+          "cision implicite n\xC3\xA9"
+          "e : " +
+              about);
     }
   }
   return out;
@@ -189,11 +203,15 @@ Result<void> send_reminder(store::Store& store, const RequestInfo& r, const Owed
     d.set("days_late", std::to_string(o.days_late));
     d.set("days_open", std::to_string(std::max(0, calendar::days_between(calendar::local_date(r.received_at), today))));
     if (auto due = parse_date(o.due_on)) d.set("due_date", calendar::french_date(*due));
-    if (r.relances > 0) d.set("relances", std::to_string(r.relances));
-    else d.set("relances", false);
+    if (r.relances > 0)
+      d.set("relances", std::to_string(r.relances));
+    else
+      d.set("relances", false);
     d.set("level", std::to_string(o.level));
     if (o.kind == "no_owner")
-      d.set("reason", r.agent ? "l'agent charg\xC3\xA9, " + agent_label(r, options.directory) + ", est absent sans rempla\xC3\xA7" "ant"
+      d.set("reason", r.agent ? "l'agent charg\xC3\xA9, " + agent_label(r, options.directory) +
+                                    ", est absent sans rempla\xC3\xA7"
+                                    "ant"
                               : std::string("aucun agent ne lui est confi\xC3\xA9"));
   });
   if (!body) return body.error();
@@ -207,7 +225,8 @@ Result<void> send_reminder(store::Store& store, const RequestInfo& r, const Owed
     if (!sent) return sent.error();
     return {};
   }
-  auto sent = mail_address(store, r, mail::Address{to.name, to.address}, o.outbox_kind, o.subject, std::move(*body), options, now);
+  auto sent = mail_address(store, r, mail::Address{to.name, to.address}, o.outbox_kind, o.subject, std::move(*body),
+                           options, now);
   if (!sent) return sent.error();
   return {};
 }
@@ -229,54 +248,65 @@ Result<DeadlineRun> run_deadlines(store::Store& store, const IngestOptions& opti
   if (!options.directory) return run;
   const directory::Directory& dir = *options.directory;
   const Date today = calendar::local_date(now);
-  auto open = store.open_requests();
-  if (!open) return open.error();
   auto existing = store.reminder_keys();
   if (!existing) return existing.error();
   std::unordered_set<std::string> done(existing->begin(), existing->end());
-  for (const auto& r : *open) {
-    std::vector<Owed> owed;
-    for (auto& o : owed_for(r, dir, options.region, today))
-      if (!done.count(key_of(r.id, o.kind, o.level, o.due_on))) owed.push_back(std::move(o));
-    if (owed.empty()) continue;
-    auto line = [&](const Owed& o) {
-      std::string to;
-      for (const auto& t : o.to) to += (to.empty() ? "" : ", ") + t.address;
-      return r.reference + " " + o.kind + " " + std::to_string(o.level) + " (" + o.due_on + ") to " + to;
-    };
-    if (dry_run) {
-      for (const auto& o : owed) run.lines.push_back("would send " + line(o));
-      continue;
-    }
-    // One request's reminders in one transaction, each row with its mails.
-    auto tx = store.transaction();
-    if (!tx) return tx.error();
-    for (const auto& o : owed) {
-      auto fresh = store.add_reminder(r.id, o.kind, o.level, o.due_on, dump_json(addresses(o.to)), now);
-      if (!fresh) return fresh.error();
-      if (!*fresh) continue;  // another process wrote it first
-      if (options.outgoing.enabled && !o.silent) {
-        for (const auto& to : o.to) {
-          if (auto s = send_reminder(store, r, o, to, options, now); !s) return s.error();
-          ++run.mails;
+  // A thousand open requests at a time: what is owed, then its writes (store/batch.h). Memory
+  // stays flat whatever the number of requests, and no read cursor is open while writing.
+  store::Batch batch(store);
+  for (std::int64_t after = 0;;) {
+    auto chunk = store.open_requests_after(after, 1000);
+    if (!chunk) return chunk.error();
+    if (chunk->empty()) break;
+    after = chunk->back().id;
+    for (const auto& r : *chunk) {
+      std::vector<Owed> owed;
+      for (auto& o : owed_for(r, dir, options.region, today))
+        if (!done.count(key_of(r.id, o.kind, o.level, o.due_on))) owed.push_back(std::move(o));
+      if (owed.empty()) continue;
+      auto line = [&](const Owed& o) {
+        std::string to;
+        for (const auto& t : o.to) to += (to.empty() ? "" : ", ") + t.address;
+        return r.reference + " " + o.kind + " " + std::to_string(o.level) + " (" + o.due_on + ") to " + to;
+      };
+      if (dry_run) {
+        for (const auto& o : owed) run.lines.push_back("would send " + line(o));
+        continue;
+      }
+      // Each row with its mails, in the batch's transaction (store/batch.h): one fsync per batch.
+      if (auto b = batch.begin(); !b) return b.error();
+      for (const auto& o : owed) {
+        auto fresh = store.add_reminder(r.id, o.kind, o.level, o.due_on, dump_json(addresses(o.to)), now);
+        if (!fresh) return fresh.error();
+        if (!*fresh) continue;  // another process wrote it first
+        if (options.outgoing.enabled && !o.silent) {
+          for (const auto& to : o.to) {
+            if (auto s = send_reminder(store, r, o, to, options, now); !s) return s.error();
+            ++run.mails;
+          }
         }
-      }
-      nlohmann::json detail{{"kind", o.kind}, {"level", o.level}, {"due_on", o.due_on}, {"to", addresses(o.to)}};
-      if (o.kind == "decision") {
-        // The implicit decision is born (L231-1, L231-4): recorded, with what it is.
-        store::RequestChanges c;
-        c.decided_at = std::optional<std::int64_t>(now);
-        if (auto u = store.update_request(r.id, c, now); !u) return u.error();
-        if (auto e = store.add_event(r.id, std::nullopt, now, "guichet", "decision_implicite",
-                                     dump_json(nlohmann::json{{"outcome", r.silence}, {"on", o.due_on}})); !e)
+        nlohmann::json detail{{"kind", o.kind}, {"level", o.level}, {"due_on", o.due_on}, {"to", addresses(o.to)}};
+        if (o.kind == "decision") {
+          // The implicit decision is born (L231-1, L231-4): recorded, with what it is.
+          store::RequestChanges c;
+          c.decided_at = std::optional<std::int64_t>(now);
+          if (auto u = store.update_request(r.id, c, now); !u) return u.error();
+          if (auto e = store.add_event(r.id, std::nullopt, now, "guichet", "decision_implicite",
+                                       dump_json(nlohmann::json{{"outcome", r.silence}, {"on", o.due_on}}));
+              !e)
+            return e.error();
+          ++run.decisions;
+        }
+        if (auto e = store.add_event(r.id, std::nullopt, now, "guichet", "reminder", dump_json(detail)); !e)
           return e.error();
-        ++run.decisions;
+        ++run.reminders;
+        run.lines.push_back("sent " + line(o));
       }
-      if (auto e = store.add_event(r.id, std::nullopt, now, "guichet", "reminder", dump_json(detail)); !e) return e.error();
-      ++run.reminders;
-      run.lines.push_back("sent " + line(o));
+      if (batch.add()) {
+        if (auto c = batch.commit(); !c) return c.error();
+      }
     }
-    if (auto c = tx->commit(); !c) return c.error();
+    if (auto c = batch.commit(); !c) return c.error();
   }
   return run;
 }
@@ -331,8 +361,8 @@ std::vector<Audience> audiences(const directory::Directory& dir) {
   }
   for (const auto& e : dir.elus()) {
     if (find(e.email)) continue;
-    Audience a{Recipient{e.email, e.name, nullptr}, e.departments.empty() && e.tags.empty() ? "de la commune" : "que vous suivez",
-               e.departments, e.tags};
+    Audience a{Recipient{e.email, e.name, nullptr},
+               e.departments.empty() && e.tags.empty() ? "de la commune" : "que vous suivez", e.departments, e.tags};
     out.push_back(std::move(a));
   }
   return out;
@@ -378,8 +408,10 @@ Result<std::vector<Digest>> compose_digests(store::Store& store, const IngestOpt
       if (auto d = parse_date(r.response_due_on); d && awaiting_answer(r)) {
         e.set("due_date", calendar::french_date(*d));
         e.set("days_late", std::to_string(calendar::working_days_between(*d, today, options.region)));
-        if (*d < today) overdue.push_back(e), listed = true;
-        else if (*d <= tomorrow) due.push_back(e), listed = true;
+        if (*d < today)
+          overdue.push_back(e), listed = true;
+        else if (*d <= tomorrow)
+          due.push_back(e), listed = true;
       }
       if (r.relances > 0 && awaiting_answer(r)) relances.push_back(e), listed = true;
       if (!r.first_answer_at && calendar::days_between(received, today) > deadlines.unanswered_days)
@@ -393,8 +425,10 @@ Result<std::vector<Digest>> compose_digests(store::Store& store, const IngestOpt
     g.set("any", !overdue.empty() || !due.empty() || !relances.empty());
     auto list = [&](const char* name, const kainjow::mustache::list& l) {
       g.set(name, l);
-      if (l.empty()) g.set(std::string(name) + "_count", false);
-      else g.set(std::string(name) + "_count", std::to_string(l.size()));
+      if (l.empty())
+        g.set(std::string(name) + "_count", false);
+      else
+        g.set(std::string(name) + "_count", std::to_string(l.size()));
     };
     list("overdue", overdue);
     list("due", due);
@@ -445,7 +479,8 @@ Result<DeadlineRun> send_digests(store::Store& store, const IngestOptions& optio
       out.subject = "[guichet] Les demandes " + d.scope + " au " + calendar::french_date(today);
       out.auto_submitted = "auto-generated";
       out.body = d.text;
-      auto q = queue_mail(store, store::OutboxKind::digest, std::nullopt, std::move(out), options.outgoing.retry_hours, now);
+      auto q =
+          queue_mail(store, store::OutboxKind::digest, std::nullopt, std::move(out), options.outgoing.retry_hours, now);
       if (!q) return q.error();
       outbox_id = q->outbox_id;
     }

@@ -825,6 +825,17 @@ Result<std::vector<RequestInfo>> Store::open_requests() {
   return out;
 }
 
+Result<std::vector<RequestInfo>> Store::open_requests_after(std::int64_t after_id, int limit) {
+  auto st = impl_->stmt(std::string(kSelectRequestLight) +
+                        "WHERE r.status <> 'closed' AND r.kind = 'request' AND r.merged_into IS NULL AND r.id > ?1 "
+                        "ORDER BY r.id LIMIT ?2");
+  if (!st) return st.error();
+  (*st)->bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<RequestInfo> out;
+  if (auto r = (*st)->each([&](const Statement& s) { out.push_back(read_request(s)); }); !r) return r.error();
+  return out;
+}
+
 Result<std::vector<std::string>> Store::reminder_keys() {
   auto st = impl_->stmt(
       "SELECT m.request_id, m.kind, m.level, m.due_on FROM reminders m JOIN requests r ON r.id = m.request_id "

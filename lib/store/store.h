@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -286,6 +287,9 @@ class Store {
   // messages (one indexed query), and the reminders already written for them, as
   // "request_id kind level due_on" keys.
   Result<std::vector<RequestInfo>> open_requests();
+  // The same, `limit` at a time after request `after_id`: the scanner's memory stays flat
+  // whatever the number of requests.
+  Result<std::vector<RequestInfo>> open_requests_after(std::int64_t after_id, int limit);
   Result<std::vector<std::string>> reminder_keys();
   // Writes a reminder once: false when the same (request, kind, level, due date) exists.
   Result<bool> add_reminder(std::int64_t request_id, const std::string& kind, int level, const std::string& due_on,
