@@ -60,6 +60,7 @@ Command add_deadlines_run(CLI::App& deadlines);  // under `guichet deadlines`
 Command add_digest(CLI::App& app);
 Command add_attestation(CLI::App& app);
 Command add_stats(CLI::App& app);
+Command add_search(CLI::App& app);
 
 // Opens what `needs` asks for. Applies the configured time zone to the process.
 Result<Context> open_context(const GlobalOptions& g, Needs needs);

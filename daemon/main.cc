@@ -36,7 +36,7 @@ int main(int argc, char** argv) try {
                                    // `outbox retry` and `outbox send` before `outbox`: the first parsed runs.
                                    add_outbox_retry(*outbox), add_outbox_send(*outbox), add_outbox(*outbox),
                                    add_serve(app), add_status(app), add_transfer(app), add_deadlines_run(*deadlines),
-                                   add_digest(app), add_attestation(app), add_stats(app)};
+                                   add_digest(app), add_attestation(app), add_stats(app), add_search(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

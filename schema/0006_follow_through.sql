@@ -148,5 +148,5 @@ CREATE TABLE digests (
 -- Keys and values guichet keeps for itself: the token key (HMAC of reply addresses).
 CREATE TABLE settings (
   key TEXT PRIMARY KEY,
-  value BLOB NOT NULL
+  value ANY NOT NULL
 ) STRICT;

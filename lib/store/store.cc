@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "mail/message_json.h"
 #include "store/migrations.h"
@@ -123,10 +124,22 @@ Result<Store> Store::open(const std::string& path, Database::Mode mode) {
     version->reset();
   }
   auto impl = std::make_unique<Impl>(Impl{std::move(*db), {}});
-  return Store(std::move(impl));
+  Store store(std::move(impl));
+  if (mode == Database::Mode::read_write) {
+    // A database older than the search index: indexed once, here, in resumable batches.
+    int last_tenth = -1;
+    auto built = store.build_search_index([&](std::int64_t done, std::int64_t total) {
+      const int tenth = total ? static_cast<int>(done * 10 / total) : 10;
+      if (tenth != last_tenth) spdlog::warn("indexing for search: {} of {} messages and requests", done, total);
+      last_tenth = tenth;
+    });
+    if (!built) return built.error();
+  }
+  return store;
 }
 
 Result<Transaction> Store::transaction() { return Transaction::begin(impl_->db); }
+Result<Statement*> Store::impl_stmt(std::string_view sql) { return impl_->stmt(sql); }
 Database& Store::database() { return impl_->db; }
 Outbox Store::outbox() { return Outbox(impl_->db); }
 MailboxStates Store::mailboxes() { return MailboxStates(impl_->db); }
@@ -358,6 +371,7 @@ Result<std::string> Store::split(std::int64_t message_row, int year, std::int64_
   (*ins)->bind(1, message_row).bind(2, *ref).bind(3, now);
   if (auto r = (*ins)->run(); !r) return r.error();
   std::int64_t request_id = impl_->db.last_insert_id();
+  if (auto r = index_request(request_id, false); !r) return r.error();
   for (const char* sql : {
            "UPDATE thread_ids SET request_id = ?2 WHERE message_id = (SELECT message_id FROM messages WHERE id = ?1)",
            "UPDATE messages SET request_id = ?2 WHERE id = ?1",
@@ -449,7 +463,9 @@ Result<std::pair<std::int64_t, std::string>> Store::create_request(const NewRequ
   (*ins)->bind(16, name(r.kind)).bind(17, name(r.channel)).bind(18, r.mailbox).bind(19, r.requester_phone);
   (*ins)->bind(20, r.requester_postal).bind(21, r.response_due_on);
   if (auto res = (*ins)->run(); !res) return res.error();
-  return std::make_pair(impl_->db.last_insert_id(), *ref);
+  const std::int64_t id = impl_->db.last_insert_id();
+  if (auto res = index_request(id, false); !res) return res.error();
+  return std::make_pair(id, *ref);
 }
 
 namespace {
@@ -505,6 +521,7 @@ Result<std::int64_t> Store::add_message(const NewMessage& n, const mail::Message
     (*att)->bind(5, static_cast<std::int64_t>(a.size)).bind(6, a.sha256);
     if (auto r = (*att)->run(); !r) return r.error();
   }
+  if (auto r = index_message(id, m); !r) return r.error();
   return id;
 }
 
@@ -733,6 +750,16 @@ Result<std::optional<RequestStatus>> Store::request_status(std::int64_t id) {
 }
 
 Result<void> Store::update_request(std::int64_t id, const RequestChanges& c, std::int64_t now) {
+  // The subject is in the search index: out with the old row, in with the new.
+  if (c.subject) {
+    if (auto r = index_request(id, true); !r) return r;
+  }
+  auto updated = update_request_row(id, c, now);
+  if (!updated || !c.subject) return updated;
+  return index_request(id, false);
+}
+
+Result<void> Store::update_request_row(std::int64_t id, const RequestChanges& c, std::int64_t now) {
   // One UPDATE with the columns that change; values bound, never spliced. `expr` wraps the bound
   // value: "coalesce(first_answer_at, ?)" keeps the first answer's time.
   std::string sql = "UPDATE requests SET updated_at = ?1";

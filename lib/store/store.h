@@ -17,6 +17,7 @@
 #include "store/kinds.h"
 #include "store/mailbox_state.h"
 #include "store/outbox.h"
+#include "store/search.h"
 #include "store/sqlite.h"
 
 namespace guichet::store {
@@ -315,6 +316,14 @@ class Store {
   Result<std::vector<FigureRequest>> figure_requests(std::int64_t since, std::int64_t until);
   Result<std::vector<FigureEvent>> figure_events(std::int64_t since, std::int64_t until);
 
+  // Search (store/search.h): the requests matching a query, and the index kept current (every
+  // message and request is indexed as it is stored; `build_search_index` indexes what a database
+  // held before schema 7, in resumable batches, saying how far it got).
+  Result<std::vector<RequestInfo>> search(const SearchQuery& q);
+  Result<void> index_message(std::int64_t row, const mail::Message& m);
+  Result<void> index_request(std::int64_t id, bool remove);
+  Result<void> build_search_index(const std::function<void(std::int64_t done, std::int64_t total)>& progress);
+
   // guichet's own values (schema 0006, `settings`).
   Result<std::optional<std::string>> setting(const std::string& key);
   Result<void> put_setting(const std::string& key, const std::string& value);
@@ -322,6 +331,8 @@ class Store {
   struct Impl;  // opaque: the connection and its prepared statements
 
  private:
+  Result<Statement*> impl_stmt(std::string_view sql);
+  Result<void> update_request_row(std::int64_t id, const RequestChanges& changes, std::int64_t now);
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -366,3 +366,21 @@ TEST_CASE("the attestation of an implicit acceptance (L232-3), refused before th
   CHECK(ok.out.find("3 février 2027") != std::string::npos);
   CHECK(ok.out.find("L. 232-3") != std::string::npos);
 }
+
+TEST_CASE("a department with no head: the late request goes to the pilot", "[deadlines]") {
+  const std::string src = GUICHET_SOURCE_DIR;
+  test::TempDir d;
+  std::string dir = test::read_file(src + "/etc/directory.yaml");
+  // Voirie without its head line.
+  const size_t at_voirie = dir.find("  - id: voirie");
+  const size_t head = dir.find("    head: pmartin\n", at_voirie);
+  dir.erase(head, std::string("    head: pmartin\n").size());
+  test::write_file(d.path() / "directory.yaml", dir);
+  Town t("deadlines:\n  digest_at: 'off'\n", d.str("directory.yaml"));
+  const auto ref = t.ingest(test::resident_mail("nohead@example.org", "Lampadaire éteint")).reference;
+  CHECK(run(t, at(2026, 12, 11)).reminders == 1);
+  auto rows = t.outbox("escalation");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].recipient == "v.durand@champignac.example");
+  CHECK(reminders_in(t, ref, "response_escalation") == 1);
+}

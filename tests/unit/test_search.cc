@@ -1,0 +1,110 @@
+// Search (store/search.h): a resident found by any spelling or part of their name, a word, an
+// attachment, a reference; kept current at ingest; filters and rights.
+#include <catch2/catch.hpp>
+
+#include "town.h"
+
+using namespace guichet;
+using test::Town;
+
+namespace {
+
+std::vector<std::string> refs(Town& t, const std::string& text, store::SearchQuery q = {}) {
+  q.text = text;
+  auto found = t.st->search(q);
+  INFO((found ? std::string() : found.error().message));
+  REQUIRE(found);
+  std::vector<std::string> out;
+  for (const auto& r : *found) out.push_back(r.reference);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("search: a resident by name in any case, accent, order or part, a word, an attachment, a reference",
+          "[search]") {
+  Town t("deadlines:\n  digest_at: 'off'\n");
+  const auto sophie = t.ingest(test::resident_mail("s-1@example.org", "Trottoir défoncé avenue Foch",
+                                                   "Sophie Seccotine <sophie.seccotine@example.org>"))
+                          .reference;
+  const auto nico = t.ingest(test::resident_mail("s-2@example.org", "Lampadaire", "Nicolaïevitch Œdipe <n.o@example.fr>",
+                                                 "voirie@champignac.example", "",
+                                                 "Bonjour, la rue des Cœurs est sombre depuis lundi.\r\n"))
+                        .reference;
+  const auto other = t.ingest(test::resident_mail("s-3@example.org", "Nid-de-poule", "Jean Dupuis <jd@example.org>",
+                                                  "voirie@champignac.example", "",
+                                                  "Voir la photo ci-jointe.\r\n"))
+                         .reference;
+  const auto plan = t.ingest("From: Marc <marc@example.net>\r\nTo: voirie@champignac.example\r\nSubject: Travaux\r\n"
+                            "Message-ID: <s-5@example.net>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
+                            "boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nCi-joint.\r\n--b\r\n"
+                            "Content-Type: application/pdf; name=\"Plan_Cadastral_Été.pdf\"\r\n"
+                            "Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--b--\r\n")
+                        .reference;
+  using V = std::vector<std::string>;
+  CHECK(refs(t, "cadastral") == V{plan});
+  CHECK(refs(t, "plan ete") == V{plan});
+  for (const char* q : {"Seccotine", "SECCOTINE", "seccotine sophie", "Sophie Seccotine", "Mme Seccotine", "secco",
+                        "cotine", "sophie.seccotine@example.org", "défoncé", "DEFONCE", "foch"}) {
+    INFO(q);
+    CHECK(refs(t, q) == V{sophie});
+  }
+  CHECK(refs(t, "nicolaievitch") == V{nico});
+  CHECK(refs(t, "oedipe") == V{nico});
+  CHECK(refs(t, "coeurs") == V{nico});  // "Cœurs" in the text
+  CHECK(refs(t, "seccotine jean").empty());  // every word must match
+  // The reference in any spelling.
+  const std::string year = sophie.substr(0, 4);
+  const std::string seq = std::to_string(std::stoi(sophie.substr(5)));
+  for (const std::string& q : {sophie, year + "-" + seq, year + "/" + seq, year + sophie.substr(5)}) {
+    INFO(q);
+    REQUIRE_FALSE(refs(t, q).empty());
+    CHECK(refs(t, q).front() == sophie);
+  }
+  // A later reply is found too, and keeps the request first (the last active).
+  t.days_later(1);
+  t.ingest(test::resident_mail("s-4@example.org", "Re: Nid-de-poule", "Jean Dupuis <jd@example.org>",
+                               "voirie@champignac.example",
+                               test::received_header(t.clock.now()) + "In-Reply-To: <s-3@example.org>\r\n",
+                               "Le trou s'agrandit près de la boulangerie.\r\n"));
+  CHECK(refs(t, "boulangerie") == V{other});
+  CHECK(refs(t, "lampadaire nid").empty());
+  auto all = refs(t, "example");  // every sender's domain
+  REQUIRE(all.size() == 4);
+  CHECK(all.front() == other);
+  // Filters.
+  store::SearchQuery q;
+  q.department = "urbanisme";
+  CHECK(refs(t, "example", q).empty());
+  q = {};
+  q.status = store::RequestStatus::closed;
+  CHECK(refs(t, "example", q).empty());
+  // Rights: only these departments.
+  q = {};
+  q.everything = false;
+  q.departments = {"enfance"};
+  CHECK(refs(t, "seccotine", q).empty());
+  q.departments = {"voirie"};
+  CHECK(refs(t, "seccotine", q) == V{sophie});
+}
+
+TEST_CASE("guichet search from the command line, JSON and text", "[search][cli]") {
+  Town t("deadlines:\n  digest_at: 'off'\n");
+  const auto ref = t.ingest(test::resident_mail("c-1@example.org", "Déclaration préalable, abri de jardin",
+                                                "Gaston Lagaffe <gaston@example.org>", "urbanisme@champignac.example"),
+                            "urbanisme")
+                       .reference;
+  auto r = test::run_guichet("search " + t.args() + " --json lagaffe");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j.size() == 1);
+  CHECK(j[0]["reference"] == ref);
+  CHECK(j[0]["department"] == "urbanisme");
+  CHECK(j[0].contains("last_activity_at"));
+  auto text = test::run_guichet("search " + t.args() + " Gaston");
+  CHECK(text.out.find(ref) != std::string::npos);
+  auto none = test::run_guichet("search " + t.args() + " quelquechosedautre");
+  CHECK(none.status == 0);
+  CHECK(none.out.find("nothing found") != std::string::npos);
+}
