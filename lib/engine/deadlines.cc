@@ -87,7 +87,7 @@ std::vector<Owed> owed_for(const RequestInfo& r, const directory::Directory& dir
   const Date learned = calendar::local_date(r.created_at ? r.created_at : r.received_at);
   // `from`: the day it became owed.
   auto owe = [&](const char* kind, int level, Date due, Date from, const char* tpl, store::OutboxKind ok,
-                 std::vector<Recipient> to, std::string subject, int late = 0) {
+                 const std::vector<Recipient>& to, std::string subject, int late = 0) {
     const bool history = from < learned;
     if (history && std::string_view(kind) != "decision") return;
     std::vector<Recipient> unique;

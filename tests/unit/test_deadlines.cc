@@ -53,7 +53,7 @@ TEST_CASE("the response target: a reminder the working day before, the head afte
   const auto ref = t.ingest(test::resident_mail("dl-1@example.org", "Lampadaire éteint")).reference;
   REQUIRE(t.request(ref).response_due_on == std::optional<std::string>("2026-12-10"));
   using V = std::vector<std::string>;
-  CHECK(owed(t, ref, {2026, 12, 8}) == V{});
+  CHECK(owed(t, ref, {2026, 12, 8}).empty());
   CHECK(owed(t, ref, {2026, 12, 9}) == V{"response_reminder 0"});
   CHECK(owed(t, ref, {2026, 12, 10}) == V{"response_reminder 0"});
   CHECK(owed(t, ref, {2026, 12, 11}) == V{"response_escalation 1"});
@@ -124,10 +124,10 @@ TEST_CASE("a registration receipt: the full acknowledgement is owed by working d
   };
   using V = std::vector<std::string>;
   // Received Thursday 3 December: day 7 is Monday 14, day 9 Wednesday 16, day 10 Thursday 17.
-  CHECK(full_ack({2026, 12, 11}) == V{});
+  CHECK(full_ack({2026, 12, 11}).empty());
   CHECK(full_ack({2026, 12, 14}) == V{"full_ack 0"});
   CHECK(full_ack({2026, 12, 16}) == V{"full_ack 0", "full_ack 1"});
-  CHECK(full_ack({2026, 12, 18}) == V{});  // past day 10: the escalations of the response target take over
+  CHECK(full_ack({2026, 12, 18}).empty());  // past day 10: the escalations of the response target take over
   // Once the procedure is known and the full acknowledgement sent, nothing more is owed for it.
   {
     auto opt = t.options("mairie");
@@ -136,7 +136,7 @@ TEST_CASE("a registration receipt: the full acknowledgement is owed by working d
                               engine::Actor{nullptr, "admin:test", true}, opt, t.clock.now()));
     REQUIRE(tx->commit());
   }
-  CHECK(full_ack({2026, 12, 16}) == V{});
+  CHECK(full_ack({2026, 12, 16}).empty());
 }
 
 TEST_CASE("the deemed decision: the head and the pilot two weeks and three working days before, recorded on the day",
@@ -154,7 +154,7 @@ TEST_CASE("the deemed decision: the head and the pilot two weeks and three worki
     REQUIRE(tx->commit());
   }
   using V = std::vector<std::string>;
-  CHECK(owed(t, ref, {2027, 1, 19}) == V{});
+  CHECK(owed(t, ref, {2027, 1, 19}).empty());
   CHECK(owed(t, ref, {2027, 1, 20}) == V{"deemed_alert 1"});
   CHECK(owed(t, ref, {2027, 1, 29}) == V{"deemed_alert 1", "deemed_alert 2"});
   CHECK(owed(t, ref, {2027, 2, 3}) == V{"decision 0"});
