@@ -61,6 +61,8 @@ Command add_digest(CLI::App& app);
 Command add_attestation(CLI::App& app);
 Command add_stats(CLI::App& app);
 Command add_search(CLI::App& app);
+Command add_web(CLI::App& web);  // `guichet web` itself serves
+Command add_web_link(CLI::App& web);
 
 // Opens what `needs` asks for. Applies the configured time zone to the process.
 Result<Context> open_context(const GlobalOptions& g, Needs needs);

@@ -30,13 +30,16 @@ int main(int argc, char** argv) try {
   CLI::App* outbox = app.add_subcommand("outbox", "Mail waiting to be sent, and mail that failed");
   CLI::App* deadlines = app.add_subcommand("deadlines", "Reminders, escalations, deemed decisions");
   deadlines->require_subcommand(1);
+  CLI::App* web = app.add_subcommand("web", "Serve the web view: search, requests, the live view (behind a reverse proxy)");
   std::vector<Command> commands = {add_parse(app), add_ingest(app),       add_list(app),
                                    add_show(app),  add_merge(app),        add_split(app),
                                    add_rules_check(*rules), add_rules_test(*rules),
                                    // `outbox retry` and `outbox send` before `outbox`: the first parsed runs.
                                    add_outbox_retry(*outbox), add_outbox_send(*outbox), add_outbox(*outbox),
                                    add_serve(app), add_status(app), add_transfer(app), add_deadlines_run(*deadlines),
-                                   add_digest(app), add_attestation(app), add_stats(app), add_search(app)};
+                                   add_digest(app), add_attestation(app), add_stats(app), add_search(app),
+                                   // `web link` before `web`: the first parsed runs.
+                                   add_web_link(*web), add_web(*web)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

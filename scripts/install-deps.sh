@@ -7,12 +7,15 @@ packages=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev libssl-dev libmimetic-dev libsqlite3-dev libspdlog-dev libcli11-dev
   libyaml-cpp-dev libkainjow-mustache-dev libsystemd-dev nlohmann-json3-dev zlib1g-dev libre2-dev
-  catch2 tzdata
+  libcpp-httplib-dev catch2 tzdata
 )
 if [[ "${1:-}" == "--test" ]]; then
   # Real servers for the integration tests, started by the suite on loopback: an SMTP receiver
   # (aiosmtpd) and Dovecot (IMAP, and LMTP for seeding unseen mail).
-  packages+=(clang clang-tidy libclang-rt-14-dev python3-aiosmtpd dovecot-imapd dovecot-lmtpd)
+  # The web view's tests drive a real Chromium through chromium-driver and python3-selenium
+  # (fonts-dejavu-core: the screenshots show text, not boxes).
+  packages+=(clang clang-tidy libclang-rt-14-dev python3-aiosmtpd dovecot-imapd dovecot-lmtpd
+             chromium chromium-driver python3-selenium fonts-dejavu-core)
 fi
 
 if [[ $(id -u) -ne 0 ]]; then

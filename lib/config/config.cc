@@ -128,7 +128,7 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
   doc.check_keys(root, {"commune", "database", "reference_prefix", "timezone", "calendar", "directory", "rules",
                         "templates", "mailboxes", "smtp", "acknowledgements", "admin", "alert_after_minutes",
                         "address_separator", "trusted_authserv_id", "token_key_file", "token_key_credential",
-                        "procedures", "missing_pieces_delay", "deadlines"});
+                        "procedures", "missing_pieces_delay", "deadlines", "web"});
   if (auto v = doc.string(root, "commune")) c.commune = *v;
   if (auto v = doc.string(root, "database")) c.database = resolve(base_dir, *v);
   if (auto v = doc.string(root, "reference_prefix")) c.reference_prefix = *v;
@@ -237,6 +237,30 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
         doc.error(d["working_hours"], "working_hours must be HH:MM-HH:MM, the start before the end");
       }
     }
+  }
+  if (const YAML::Node w = root["web"]; w.IsDefined() && !w.IsNull() && doc.expect_map(w, "web")) {
+    doc.check_keys(w, {"listen", "base_url", "trusted_proxy", "proxy_user_header", "session_idle_days", "link_minutes"});
+    if (auto v = doc.string(w, "listen")) {
+      c.web.listen = *v;
+      const size_t colon = v->rfind(':');
+      const bool unix_socket = istarts_with(*v, "unix:") && v->size() > 5;  // a relative path: from this file
+      if (!unix_socket && (colon == std::string::npos || colon == 0 ||
+                           v->find_first_not_of("0123456789", colon + 1) != std::string::npos || colon + 1 == v->size()))
+        doc.error(w["listen"], "listen must be host:port or unix:/path");
+      if (unix_socket) c.web.listen = v->substr(0, 5) + resolve(base_dir, v->substr(5));
+    }
+    if (auto v = doc.string(w, "base_url")) {
+      c.web.base_url = *v;
+      while (!c.web.base_url.empty() && c.web.base_url.back() == '/') c.web.base_url.pop_back();
+      if (!istarts_with(*v, "https://") && !istarts_with(*v, "http://"))
+        doc.error(w["base_url"], "base_url must start with https:// (or http:// on a test machine)");
+    }
+    if (auto v = doc.string(w, "trusted_proxy")) c.web.trusted_proxy = *v;
+    if (auto v = doc.string(w, "proxy_user_header")) c.web.proxy_user_header = *v;
+    if (!c.web.proxy_user_header.empty() && c.web.trusted_proxy.empty() && !istarts_with(c.web.listen, "unix:"))
+      doc.error(w["proxy_user_header"], "proxy_user_header needs trusted_proxy: the header is believed from the proxy only");
+    if (auto v = doc.integer(w, "session_idle_days", 1, 365)) c.web.session_idle_days = static_cast<int>(*v);
+    if (auto v = doc.integer(w, "link_minutes", 1, 24 * 60)) c.web.link_minutes = static_cast<int>(*v);
   }
   if (!c.rules.empty() && c.directory.empty()) doc.error(root["rules"], "rules need a directory (the \"directory\" key)");
   if (auto r = doc.result(); !r) return r.error();

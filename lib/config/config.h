@@ -72,6 +72,16 @@ struct Deadlines {
   int day_start_minute = defaults::working_day_start_minute, day_end_minute = defaults::working_day_end_minute;
 };
 
+// The web view, `guichet web` (README, "The web view").
+struct Web {
+  std::string listen{defaults::web_listen};  // host:port, or unix:/path/to/socket
+  std::string base_url;                      // the address people open, for login links (https://…)
+  std::string trusted_proxy;                 // the reverse proxy's address: X-Forwarded-For is believed from it
+  std::string proxy_user_header;             // with trusted_proxy: the header naming the person (SSO)
+  int session_idle_days = defaults::web_session_idle_days;  // a session unused this long ends
+  int link_minutes = defaults::web_link_minutes;            // a login link works this long, once
+};
+
 // RFC 3834 loop brakes: acknowledgements to one address.
 struct Acknowledgements {
   int per_day = defaults::acknowledgements_per_day;
@@ -92,6 +102,7 @@ struct Config {
   std::optional<Smtp> smtp;
   Acknowledgements acknowledgements;
   Deadlines deadlines;
+  Web web;
   std::string admin;                  // address told when a mailbox keeps failing
   int alert_after_minutes = defaults::alert_after_minutes;  // … for this long
 

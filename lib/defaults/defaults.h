@@ -46,6 +46,12 @@ inline constexpr int digest_unanswered_days = 5;
 inline constexpr int working_day_start_minute = 9 * 60;
 inline constexpr int working_day_end_minute = 17 * 60;
 
+// The web view: where it listens (behind the town's reverse proxy), how long a session lasts
+// unused, how long a login link works (once).
+inline constexpr std::string_view web_listen = "127.0.0.1:8080";
+inline constexpr int web_session_idle_days = 7;
+inline constexpr int web_link_minutes = 15;
+
 // Commits: a batch of mail is committed after this many messages or this many milliseconds,
 // whichever comes first (imports, polls). One fsync per batch; nothing is acknowledged to a
 // source before its batch is committed.

@@ -15,19 +15,27 @@ namespace guichet::store {
 
 namespace {
 
-constexpr std::int64_t kRequestRow = std::int64_t{1} << 40;
-
-bool word_char(unsigned char c) { return std::isalnum(c) || c >= 0x80; }
+// Letters and digits, and what folding left of other scripts; not the punctuation typed in
+// French (« », ’ “ ”, – —, …, the no-break spaces): the index's tokenizer separates words there, so
+// "l’école" is two words, and a word holding one would be a phrase the index cannot answer.
+size_t separator_at(const std::string& s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return std::isalnum(c) ? 0 : 1;
+  if (c == 0xC2 && i + 1 < s.size()) return 2;  // U+0080..U+00BF: « » ° ¿, no letter
+  if (c == 0xE2 && i + 2 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xFE) == 0x80) return 3;  // U+2000..U+207F
+  return 0;
+}
 
 std::vector<std::string> words_of(const std::string& folded) {
   std::vector<std::string> out;
   std::string cur;
-  for (unsigned char c : folded) {
-    if (word_char(c)) {
-      cur.push_back(static_cast<char>(c));
-    } else if (!cur.empty()) {
-      out.push_back(std::move(cur));
+  for (size_t i = 0; i < folded.size();) {
+    if (const size_t n = separator_at(folded, i)) {
+      if (!cur.empty()) out.push_back(std::move(cur));
       cur.clear();
+      i += n;
+    } else {
+      cur.push_back(folded[i++]);
     }
   }
   if (!cur.empty()) out.push_back(std::move(cur));
@@ -102,19 +110,19 @@ ParsedQuery parse_search(const std::string& text) {
 // ---- Store: keeping the index current ----
 
 Result<void> Store::index_message(std::int64_t row, const mail::Message& m) {
+  if (!search_indexing()) return {};
   const std::string names = search_text(names_of(m));
-  auto st = impl_stmt("INSERT INTO search (rowid, ref, names, subject, body, files) VALUES (?1, '', ?2, ?3, ?4, ?5)");
+  auto st = impl_stmt("INSERT INTO search (rowid, names, subject, body, files) VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!st) return st.error();
   (*st)->bind(1, row).bind(2, names).bind(3, search_text(m.subject)).bind(4, search_text(m.text));
   (*st)->bind(5, search_text(files_of(m)));
-  if (auto r = (*st)->run(); !r) return r;
-  auto n = impl_stmt("INSERT INTO search_names (rowid, names) VALUES (?1, ?2)");
-  if (!n) return n.error();
-  (*n)->bind(1, row).bind(2, names);
-  return (*n)->run();
+  // The trigrams (a part from the middle of a name) are the requester's, in index_request: per
+  // message they would cost a third of the ingest time for the town's own addresses mostly.
+  return (*st)->run();
 }
 
 Result<void> Store::index_request(std::int64_t id, bool remove) {
+  if (!search_indexing()) return {};
   auto r = impl_stmt(
       "SELECT reference, requester_name, requester_address, requester_phone, requester_postal, subject FROM requests "
       "WHERE id = ?1");
@@ -129,16 +137,16 @@ Result<void> Store::index_request(std::int64_t id, bool remove) {
   const std::string subject = search_text((*r)->text(5));
   (*r)->reset();
   // A contentless table forgets a row by being given its values again.
-  auto st = impl_stmt(remove ? "INSERT INTO search (search, rowid, ref, names, subject, body, files) "
-                               "VALUES ('delete', ?1, ?2, ?3, ?4, '', '')"
-                             : "INSERT INTO search (rowid, ref, names, subject, body, files) VALUES (?1, ?2, ?3, ?4, '', '')");
+  auto st = impl_stmt(remove ? "INSERT INTO search_requests (search_requests, rowid, ref, names, subject) "
+                               "VALUES ('delete', ?1, ?2, ?3, ?4)"
+                             : "INSERT INTO search_requests (rowid, ref, names, subject) VALUES (?1, ?2, ?3, ?4)");
   if (!st) return st.error();
-  (*st)->bind(1, kRequestRow + id).bind(2, ref).bind(3, names).bind(4, subject);
+  (*st)->bind(1, id).bind(2, ref).bind(3, names).bind(4, subject);
   if (auto res = (*st)->run(); !res) return res;
   auto n = impl_stmt(remove ? "INSERT INTO search_names (search_names, rowid, names) VALUES ('delete', ?1, ?2)"
                             : "INSERT INTO search_names (rowid, names) VALUES (?1, ?2)");
   if (!n) return n.error();
-  (*n)->bind(1, kRequestRow + id).bind(2, names);
+  (*n)->bind(1, id).bind(2, names);
   return (*n)->run();
 }
 
@@ -212,61 +220,147 @@ Result<void> Store::build_search_index(const std::function<void(std::int64_t don
 
 // ---- Store: queries ----
 
+namespace {
+
+// What a request must be to be shown (not merged away, the status and department asked, the
+// person's rights), as SQL over `r`, with its values: bound from parameter 3 on. Filtering in SQL
+// lets a search limited to one department stop as soon as it has enough, instead of reading every
+// match of a common word and throwing most away.
+struct Scope {
+  std::string sql = "r.merged_into IS NULL";
+  std::vector<std::string> values;
+
+  std::string param(std::string v) {
+    values.push_back(std::move(v));
+    return "?" + std::to_string(values.size() + 2);
+  }
+  void bind(Statement& st) const {
+    for (size_t i = 0; i < values.size(); ++i) st.bind(static_cast<int>(i) + 3, values[i]);
+  }
+};
+
+Scope scope_of(const SearchQuery& q) {
+  Scope s;
+  if (q.status) s.sql += " AND r.status = " + s.param(std::string(name(*q.status)));
+  if (q.department) s.sql += " AND r.department = " + s.param(*q.department);
+  if (!q.everything) {
+    std::string any;
+    auto alt = [&](const std::string& c) { any += (any.empty() ? "" : " OR ") + c; };
+    if (q.agent) alt("r.agent = " + s.param(*q.agent));
+    for (const auto& d : q.departments) alt("r.department = " + s.param(d));
+    for (const auto& t : q.tags) alt("instr(r.tags, " + s.param("\"" + t + "\"") + ") > 0");
+    s.sql += " AND (" + (any.empty() ? std::string("0") : any) + ")";
+  }
+  return s;
+}
+
+bool looks_like_address(const std::string& text) {
+  const std::string t(trim(text));
+  const size_t at = t.find('@');
+  return at != std::string::npos && at > 0 && at + 1 < t.size() && t.find_first_of(" \t<>,;") == std::string::npos;
+}
+
+}  // namespace
+
 Result<std::vector<RequestInfo>> Store::search(const SearchQuery& q) {
   const ParsedQuery parsed = parse_search(q.text);
+  const Scope scope = scope_of(q);
+  const size_t wanted = static_cast<size_t>(std::max(1, q.limit)) * 4;
   std::vector<std::int64_t> ids;  // requests, best first
   std::unordered_set<std::int64_t> seen;
   auto add = [&](std::int64_t id) {
     if (seen.insert(id).second) ids.push_back(id);
   };
-  if (parsed.reference) {
-    auto r = find_request(*parsed.reference);
-    if (!r) return r.error();
-    if (*r) add((*r)->id);
-  }
-  auto request_of = [&](std::int64_t rowid) -> Result<std::optional<std::int64_t>> {
-    if (rowid >= kRequestRow) return std::optional<std::int64_t>(rowid - kRequestRow);
-    auto st = impl_stmt("SELECT request_id FROM messages WHERE id = ?1");
-    if (!st) return st.error();
-    (*st)->bind(1, rowid);
-    auto row = (*st)->step();
-    if (!row) return row.error();
-    std::optional<std::int64_t> id;
-    if (*row) id = (*st)->int64(0);
-    (*st)->reset();
-    return id;
-  };
-  // Rows matching every word, newest first (rowids grow with time), mapped to their requests.
-  auto collect = [&](const std::string& table, const std::string& match, size_t cap,
+  // The distinct requests of a query's rows (the rights applied), in its order, until `want` of them.
+  auto collect = [&](const std::string& sql, const std::string& key, size_t want,
                      std::vector<std::int64_t>& into) -> Result<void> {
-    auto st = impl_stmt("SELECT rowid FROM " + table + " WHERE " + table + " MATCH ?1 ORDER BY rowid DESC LIMIT ?2");
+    auto st = impl_stmt(sql + " AND " + scope.sql + " ORDER BY 1 DESC LIMIT ?2");
     if (!st) return st.error();
-    (*st)->bind(1, match).bind(2, static_cast<std::int64_t>(cap));
-    std::vector<std::int64_t> rows;
-    if (auto r = (*st)->each([&](const Statement& s) { rows.push_back(s.int64(0)); }); !r) return r;
-    for (auto rowid : rows) {
-      auto id = request_of(rowid);
-      if (!id) return id.error();
-      if (*id) into.push_back(**id);
+    (*st)->bind(1, key).bind(2, static_cast<std::int64_t>(50000));
+    scope.bind(**st);
+    std::unordered_set<std::int64_t> mine;
+    while (mine.size() < want) {
+      auto row = (*st)->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      const std::int64_t id = (*st)->int64(1);
+      if (mine.insert(id).second) into.push_back(id);
     }
+    (*st)->reset();
     return {};
   };
-  if (!parsed.words.empty()) {
+  // The words of the requests themselves, of their messages (newest first: rowids grow with
+  // time), and the trigrams of requesters' names; each row with its request.
+  const std::string requests_sql = "SELECT q.rowid, r.id FROM search_requests q JOIN requests r ON r.id = q.rowid "
+                                   "WHERE search_requests MATCH ?1";
+  const std::string messages_sql = "SELECT s.rowid, r.id FROM search s JOIN messages m ON m.id = s.rowid "
+                                   "JOIN requests r ON r.id = m.request_id WHERE search MATCH ?1";
+  const std::string names_sql = "SELECT n.rowid, r.id FROM search_names n JOIN requests r ON r.id = n.rowid "
+                                "WHERE search_names MATCH ?1";
+  auto words = [&](const std::string& match, size_t want, std::vector<std::int64_t>& into) -> Result<void> {
+    if (auto r = collect(requests_sql, match, want, into); !r) return r;
+    return collect(messages_sql, match, want, into);
+  };
+
+  // Whether a query gives any row at all, whoever may see it.
+  auto any = [&](const std::string& sql, const std::string& key) -> Result<bool> {
+    auto st = impl_stmt(sql + " LIMIT 1");
+    if (!st) return st.error();
+    (*st)->bind(1, key);
+    auto row = (*st)->step();
+    if (!row) return row.error();
+    (*st)->reset();
+    return *row;
+  };
+  // A reference names one request, an address the requests its owner takes part in (as requester,
+  // in copy, as the agent): those, if this person may see them, and nothing else. Only a
+  // reference or an address the database does not know is looked for as words.
+  bool named = false;
+  if (parsed.reference) {
+    auto known = any("SELECT id FROM requests WHERE reference = ?1", *parsed.reference);
+    if (!known) return known.error();
+    named = *known;
+    if (auto r = collect("SELECT r.id, r.id FROM requests r WHERE r.reference = ?1", *parsed.reference, 1, ids); !r)
+      return r.error();
+  }
+  const std::string address = to_lower(std::string(trim(q.text)));
+  if (!named && looks_like_address(address)) {
+    auto known = any("SELECT request_id FROM participants WHERE address = ?1", address);
+    if (!known) return known.error();
+    named = *known;
+    if (auto r = collect("SELECT r.id, r.id FROM participants p JOIN requests r ON r.id = p.request_id WHERE p.address = ?1",
+                         address, wanted, ids);
+        !r)
+      return r.error();
+  }
+  for (auto id : ids) seen.insert(id);
+  if (!named && !parsed.words.empty()) {
     // Words are folded to letters and digits: safe inside quotes. Two letters or fewer: whole
     // words only ("de" would match every mail as a prefix).
+    auto term = [](const std::string& w) { return "\"" + w + "\"" + (w.size() > 2 ? "*" : ""); };
     std::string all;
-    for (const auto& w : parsed.words) all += (all.empty() ? "" : " AND ") + ("\"" + w + "\"" + (w.size() > 2 ? "*" : ""));
+    for (const auto& w : parsed.words) all += (all.empty() ? "" : " AND ") + term(w);
     std::vector<std::int64_t> found;
-    if (auto r = collect("search", all, 2000, found); !r) return r.error();
-    // Nothing: a word may be the middle of a name ("cotine"): each word in the words or in the
-    // names as trigrams, the requests having them all.
-    if (found.empty()) {
+    if (auto r = words(all, wanted, found); !r) return r.error();
+    // Nothing: a word may be the middle of a requester's name ("cotine"): each word in the words
+    // or in the names as trigrams, the requests having them all. Not when every word is the start
+    // of some word of the index: then they are simply never together.
+    bool some_word_unknown = false;
+    for (const auto& w : parsed.words) {
+      if (some_word_unknown || !found.empty()) break;
+      auto in_requests = any("SELECT rowid FROM search_requests WHERE search_requests MATCH ?1", term(w));
+      if (!in_requests) return in_requests.error();
+      auto in_messages = *in_requests ? Result<bool>(true) : any("SELECT rowid FROM search WHERE search MATCH ?1", term(w));
+      if (!in_messages) return in_messages.error();
+      some_word_unknown = !*in_messages;
+    }
+    if (found.empty() && some_word_unknown) {
       std::optional<std::unordered_set<std::int64_t>> common;
       for (const auto& w : parsed.words) {
         std::vector<std::int64_t> these;
-        if (auto r = collect("search", "\"" + w + "\"" + (w.size() > 2 ? "*" : ""), 5000, these); !r) return r.error();
+        if (auto r = words(term(w), 5000, these); !r) return r.error();
         if (w.size() >= 3) {
-          if (auto r = collect("search_names", "\"" + w + "\"", 5000, these); !r) return r.error();
+          if (auto r = collect(names_sql, "\"" + w + "\"", 5000, these); !r) return r.error();
         }
         std::unordered_set<std::int64_t> set(these.begin(), these.end());
         if (!common) {
@@ -286,23 +380,12 @@ Result<std::vector<RequestInfo>> Store::search(const SearchQuery& q) {
     }
     for (auto id : found) add(id);
   }
-  // The requests themselves, filtered (status, department, rights), in the order asked.
   std::vector<RequestInfo> out;
   for (auto id : ids) {
     auto r = request_summary(id);
     if (!r) return r.error();
-    if (!*r || (*r)->merged_into) continue;
-    const RequestInfo& info = **r;
-    if (q.status && info.status != *q.status) continue;
-    if (q.department && info.department != q.department) continue;
-    if (!q.everything) {
-      bool allowed = q.agent && info.agent == q.agent;
-      for (const auto& d : q.departments) allowed = allowed || info.department == d;
-      for (const auto& t : q.tags) allowed = allowed || info.tags_json.find("\"" + t + "\"") != std::string::npos;
-      if (!allowed) continue;
-    }
-    out.push_back(info);
-    if (static_cast<int>(out.size()) >= q.limit * 4) break;
+    if (*r) out.push_back(**r);
+    if (out.size() >= wanted) break;
   }
   if (!q.by_rank) {
     std::stable_sort(out.begin(), out.end(), [](const RequestInfo& a, const RequestInfo& b) {

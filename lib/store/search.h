@@ -4,7 +4,8 @@
 //
 // Queries are folded like the index (case, accents, ligatures, punctuation), civilities are dropped
 // ("Mme Seccotine" is "seccotine"), every word must match, as the start of a word ("secco") or,
-// for names, anywhere in them ("cotine"). A reference finds its request at once.
+// for the requester's name and address, anywhere in them ("cotine"). A reference finds its request
+// at once, an address the requests it takes part in.
 #pragma once
 
 #include <cstdint>

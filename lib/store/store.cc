@@ -7,6 +7,7 @@
 #include "store/migrations.h"
 #include "store/raw_codec.h"
 #include "util/sha256.h"
+#include "util/strings.h"
 
 namespace guichet::store {
 
@@ -14,6 +15,7 @@ struct Store::Impl {
   Database db;
   // Prepared once per connection: ingest runs the same dozen statements for every mail.
   std::map<std::string, Statement, std::less<>> statements;
+  bool search_indexing = true;  // set_search_indexing
 
   Result<Statement*> stmt(std::string_view sql) {
     auto it = statements.find(sql);
@@ -143,6 +145,21 @@ Result<Statement*> Store::impl_stmt(std::string_view sql) { return impl_->stmt(s
 Database& Store::database() { return impl_->db; }
 Outbox Store::outbox() { return Outbox(impl_->db); }
 MailboxStates Store::mailboxes() { return MailboxStates(impl_->db); }
+WebLogins Store::web() { return WebLogins(impl_->db); }
+void Store::set_search_indexing(bool on) { impl_->search_indexing = on; }
+bool Store::search_indexing() const { return impl_->search_indexing; }
+
+Result<std::optional<std::string>> Store::blob(const std::string& sha256) {
+  auto st = impl_->stmt("SELECT data FROM blobs WHERE sha256 = ?1");
+  if (!st) return st.error();
+  (*st)->bind(1, sha256);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>{};
+  std::string data = (*st)->blob(0);
+  (*st)->reset();
+  return std::optional<std::string>(std::move(data));
+}
 
 namespace {
 // The CHECK constraint keeps anything else out of the column.
@@ -615,22 +632,51 @@ RequestInfo read_request(const Statement& s) {
 }
 }  // namespace
 
+namespace {
+
+// The conditions of a list, only those asked for: "(?1 IS NULL OR …)" would keep SQLite from every
+// index. Parameters: ?1 kind, ?2 status, ?3 department, ?4 agent.
+std::string list_where(const ListFilter& filter) {
+  std::string sql = " WHERE r.kind = ?1";
+  if (filter.status) sql += " AND r.status = ?2";
+  if (!filter.include_merged) sql += " AND r.merged_into IS NULL";
+  if (filter.department) sql += " AND r.department = ?3";
+  if (filter.agent) sql += " AND r.agent = ?4";
+  if (filter.open_only) sql += " AND r.status <> 'closed'";
+  return sql;
+}
+
+void bind_list(Statement& st, const ListFilter& filter) {
+  st.bind(1, name(filter.kind));
+  if (filter.status) st.bind(2, name(*filter.status));
+  if (filter.department) st.bind(3, *filter.department);
+  if (filter.agent) st.bind(4, *filter.agent);
+}
+
+}  // namespace
+
 Result<std::vector<RequestInfo>> Store::requests(const ListFilter& filter) {
-  std::string sql = std::string(kSelectRequest) +
-                    "WHERE (?1 IS NULL OR r.status = ?1) AND (?2 OR r.merged_into IS NULL) AND r.kind = ?3 "
-                    "AND (?4 IS NULL OR r.department = ?4) AND (?5 IS NULL OR r.agent = ?5) ORDER BY r.received_at, r.id";
+  std::string sql = std::string(kSelectRequest) + list_where(filter);
+  sql += filter.by_deadline ? " ORDER BY r.response_due_on IS NULL, r.response_due_on, r.received_at, r.id"
+                            : " ORDER BY r.received_at, r.id";
   if (filter.limit > 0) sql += " LIMIT " + std::to_string(filter.limit);
   auto st = impl_->stmt(sql);
   if (!st) return st.error();
-  if (filter.status)
-    (*st)->bind(1, name(*filter.status));
-  else
-    (*st)->bind(1, nullptr);
-  (*st)->bind(2, std::int64_t{filter.include_merged}).bind(3, name(filter.kind)).bind(4, filter.department);
-  (*st)->bind(5, filter.agent);
+  bind_list(**st, filter);
   std::vector<RequestInfo> out;
   if (auto r = (*st)->each([&](const Statement& s) { out.push_back(read_request(s)); }); !r) return r.error();
   return out;
+}
+
+Result<std::int64_t> Store::count_requests(const ListFilter& filter) {
+  auto st = impl_->stmt("SELECT count(*) FROM requests r" + list_where(filter));
+  if (!st) return st.error();
+  bind_list(**st, filter);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  const std::int64_t n = *row ? (*st)->int64(0) : 0;
+  (*st)->reset();
+  return n;
 }
 
 Result<std::optional<RequestInfo>> Store::request(const std::string& reference) {
@@ -765,7 +811,8 @@ Result<void> Store::update_request_row(std::int64_t id, const RequestChanges& c,
   std::string sql = "UPDATE requests SET updated_at = ?1";
   std::vector<std::function<void(Statement&, int)>> binds;
   auto set = [&](const char* column, std::function<void(Statement&, int)> bind, const std::string& expr = "?") {
-    const std::string param = "?" + std::to_string(binds.size() + 3);
+    std::string param = std::to_string(binds.size() + 3);
+    param.insert(param.begin(), '?');  // not "?" + …: GCC 12 -O3 warns falsely (-Wrestrict) on that
     std::string value = expr;
     value.replace(value.find('?'), 1, param);
     sql += std::string(", ") + column + " = " + value;
@@ -860,6 +907,42 @@ Result<std::vector<RequestInfo>> Store::open_requests_after(std::int64_t after_i
   (*st)->bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
   std::vector<RequestInfo> out;
   if (auto r = (*st)->each([&](const Statement& s) { out.push_back(read_request(s)); }); !r) return r.error();
+  return out;
+}
+
+Result<std::vector<DepartmentFigures>> Store::live_figures(const std::string& today, std::int64_t month_start) {
+  std::map<std::string, DepartmentFigures> by;
+  auto open = impl_->stmt(
+      "SELECT coalesce(department, ''), count(*), "
+      "sum(status IN ('new', 'open') AND response_due_on IS NOT NULL AND response_due_on < ?1), "
+      "sum(relances > 0) FROM requests WHERE status <> 'closed' AND kind = 'request' AND merged_into IS NULL "
+      "GROUP BY department");
+  if (!open) return open.error();
+  (*open)->bind(1, today);
+  auto r = (*open)->each([&](const Statement& s) {
+    auto& f = by[s.text(0)];
+    f.department = s.text(0);
+    f.open = static_cast<int>(s.int64(1));
+    f.late = static_cast<int>(s.int64(2));
+    f.relanced = static_cast<int>(s.int64(3));
+  });
+  if (!r) return r.error();
+  // Requests whose first answer came this month, and whether it came by the target.
+  auto answered = impl_->stmt(
+      "SELECT coalesce(department, ''), count(*), sum(response_due_on IS NULL OR date(first_answer_at, 'unixepoch', "
+      "'localtime') <= response_due_on) FROM requests INDEXED BY requests_first_answer "  // else a scan of every request
+      "WHERE first_answer_at >= ?1 AND kind = 'request' GROUP BY department");
+  if (!answered) return answered.error();
+  (*answered)->bind(1, month_start);
+  r = (*answered)->each([&](const Statement& s) {
+    auto& f = by[s.text(0)];
+    f.department = s.text(0);
+    f.answered_this_month = static_cast<int>(s.int64(1));
+    f.within_target_this_month = static_cast<int>(s.int64(2));
+  });
+  if (!r) return r.error();
+  std::vector<DepartmentFigures> out;
+  for (auto& [k, f] : by) out.push_back(f);
   return out;
 }
 

@@ -19,6 +19,7 @@
 #include "store/outbox.h"
 #include "store/search.h"
 #include "store/sqlite.h"
+#include "store/web.h"
 
 namespace guichet::store {
 
@@ -204,7 +205,16 @@ struct ListFilter {
   bool include_merged = false;
   RequestKind kind = RequestKind::request;
   std::optional<std::string> department, agent;
-  int limit = 0;  // 0: all
+  bool open_only = false;  // every status but closed
+  bool by_deadline = false;  // the nearest response target first, those without one last
+  int limit = 0;           // 0: all
+};
+
+// The live view, per department: requests open, late (the response target passed without an
+// answer), answered this month and of those within the target, open ones the resident chased.
+struct DepartmentFigures {
+  std::string department;
+  int open = 0, late = 0, answered_this_month = 0, within_target_this_month = 0, relanced = 0;
 };
 
 class Store {
@@ -221,6 +231,9 @@ class Store {
   // The outbox and the mailboxes' positions, on this connection.
   Outbox outbox();
   MailboxStates mailboxes();
+  WebLogins web();
+  // An attachment's decoded content, by its SHA-256 (nullopt when unknown).
+  Result<std::optional<std::string>> blob(const std::string& sha256);
 
   // Look-ups used by ingest decisions.
   Result<std::optional<ExistingMessage>> find_by_message_id(const std::string& message_id);
@@ -267,6 +280,7 @@ class Store {
                          const std::string& detail_json = "{}");
 
   Result<std::vector<RequestInfo>> requests(const ListFilter& filter = {});
+  Result<std::int64_t> count_requests(const ListFilter& filter = {});
   // With messages, events and answers.
   Result<std::optional<RequestInfo>> request(const std::string& reference);
   // The request's own row only (after following merges when `follow_merges`).
@@ -288,6 +302,7 @@ class Store {
   // messages (one indexed query), and the reminders already written for them, as
   // "request_id kind level due_on" keys.
   Result<std::vector<RequestInfo>> open_requests();
+  Result<std::vector<DepartmentFigures>> live_figures(const std::string& today, std::int64_t month_start);
   // The same, `limit` at a time after request `after_id`: the scanner's memory stays flat
   // whatever the number of requests.
   Result<std::vector<RequestInfo>> open_requests_after(std::int64_t after_id, int limit);
@@ -323,6 +338,11 @@ class Store {
   Result<void> index_message(std::int64_t row, const mail::Message& m);
   Result<void> index_request(std::int64_t id, bool remove);
   Result<void> build_search_index(const std::function<void(std::int64_t done, std::int64_t total)>& progress);
+  // Off, this connection stores mail without indexing it, as a database before schema 7 did: the
+  // control of the benchmark that measures what the index costs at ingest (bench/search.sh).
+  // Nothing else turns it off; what is stored meanwhile is missing from search.
+  void set_search_indexing(bool on);
+  bool search_indexing() const;
 
   // guichet's own values (schema 0006, `settings`).
   Result<std::optional<std::string>> setting(const std::string& key);

@@ -23,7 +23,8 @@ const Vocabulary& vocabulary() {
     Vocabulary root = node({"commune", "reference", "subject", "received", "received_date", "today", "anonymous",
                             "acceptance", "rejection", "procedure_known", "incomplete", "delay", "deemed_decision_date",
                             "missing_deadline", "count", "mailbox", "answer", "reason", "note_address",
-                            "actor", "due_date", "days_late", "days_open", "relances", "level", "agent_name"});
+                            "actor", "due_date", "days_late", "days_open", "relances", "level", "agent_name",
+                            "link"});
     root.names["recipient"] = node({"first_name", "last_name", "title", "email"});
     root.names["lines"] = node({"text"});
     root.names["colleague"] = node({"name", "date", "text"});
@@ -54,7 +55,7 @@ const std::vector<const char*>& required() {
       kEscalation,      kDigest,       kMailboxFailing,    kMailboxRecovered, kUndelivered,
       kAgentAnswer,     kCommandsReceipt, kAnswerRefused,  kAnswerHeld,       kAnswerEmpty,
       kTargetReminder,  kFullAckReminder, kDecisionAlert,  kDecisionReached,  kNoOwner,
-      kAttestation};
+      kAttestation,     kLoginLink};
   return names;
 }
 

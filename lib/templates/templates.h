@@ -43,6 +43,7 @@ inline constexpr const char* kDecisionAlert = "alerte-decision";   // a deemed d
 inline constexpr const char* kDecisionReached = "decision-implicite";  // born today
 inline constexpr const char* kNoOwner = "sans-responsable";        // nobody can take it
 inline constexpr const char* kAttestation = "attestation";         // L232-3, for the resident
+inline constexpr const char* kLoginLink = "lien-connexion";        // the web view's one-time link
 inline constexpr const char* kDigest = "digest";
 inline constexpr const char* kMailboxFailing = "alerte-boite";            // to the admin
 inline constexpr const char* kMailboxRecovered = "alerte-boite-retablie";  // to the admin

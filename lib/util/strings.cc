@@ -73,4 +73,14 @@ std::string collapse_spaces(std::string_view s) {
   return out;
 }
 
+std::string shorten(std::string_view utf8, size_t max_chars) {
+  size_t chars = 0, cut = std::string_view::npos;
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    if ((static_cast<unsigned char>(utf8[i]) & 0xC0) == 0x80) continue;  // inside a character
+    if (chars + 1 == max_chars) cut = i;
+    if (++chars > max_chars) return std::string(utf8.substr(0, cut)) + "\xE2\x80\xA6";  // "…"
+  }
+  return std::string(utf8);
+}
+
 }  // namespace guichet

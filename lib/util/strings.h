@@ -18,5 +18,8 @@ std::vector<std::string_view> split(std::string_view s, char sep);
 int hex_digit_value(char c);
 // Collapses runs of ASCII white space (including folded header line breaks) into one space.
 std::string collapse_spaces(std::string_view s);
+// `utf8` cut to at most `max_chars` characters (whole UTF-8 sequences), the last one an ellipsis
+// when something was cut.
+std::string shorten(std::string_view utf8, size_t max_chars);
 
 }  // namespace guichet

@@ -88,6 +88,37 @@ TEST_CASE("search: a resident by name in any case, accent, order or part, a word
   CHECK(refs(t, "seccotine", q) == V{sophie});
 }
 
+TEST_CASE("search: French punctuation, an address, a reference someone may not see", "[search]") {
+  Town t("deadlines:\n  digest_at: 'off'\n");
+  const auto school = t.ingest(test::resident_mail("p-1@example.org", "Cantine", "Léa Roux <lea.roux@example.org>",
+                                                   "enfance@champignac.example", "",
+                                                   "Bonjour, l’épicerie ferme à « midi » – est-ce normal ?\r\n"))
+                          .reference;
+  const auto street = t.ingest(test::resident_mail("p-2@example.org", "Trottoir", "Léa Roux <lea.roux@example.org>",
+                                                   "voirie@champignac.example"))
+                          .reference;
+  using V = std::vector<std::string>;
+  // Typographic apostrophes, guillemets and dashes separate words as the index does (a word holding
+  // one used to be a phrase the index refused: an error, not a result).
+  for (const char* text : {"l’épicerie", "«midi»", "epicerie – midi", "l'epicerie"}) {
+    INFO(text);
+    CHECK(refs(t, text) == V{school});
+  }
+  // An address: the requests it takes part in, newest first.
+  CHECK(refs(t, "LEA.ROUX@example.org") == V{street, school});
+  CHECK(refs(t, "lea.roux@example.org").size() == 2);
+  CHECK(refs(t, "personne@example.org").empty());
+  // Out of a person's rights, a reference or an address gives nothing (and no look-alike by words).
+  store::SearchQuery q;
+  q.everything = false;
+  q.departments = {"urbanisme"};
+  CHECK(refs(t, school, q).empty());
+  CHECK(refs(t, "lea.roux@example.org", q).empty());
+  q.departments = {"enfance"};
+  CHECK(refs(t, school, q) == V{school});
+  CHECK(refs(t, "lea.roux@example.org", q) == V{school});
+}
+
 TEST_CASE("guichet search from the command line, JSON and text", "[search][cli]") {
   Town t("deadlines:\n  digest_at: 'off'\n");
   const auto ref = t.ingest(test::resident_mail("c-1@example.org", "Déclaration préalable, abri de jardin",
