@@ -2,6 +2,8 @@
 
 #include <system_error>
 
+#include "util/strings.h"
+
 namespace guichet::engine {
 
 namespace fs = std::filesystem;
@@ -84,6 +86,12 @@ IngestOptions ingest_options(const Setup& s, const std::string& mailbox) {
   o.commune = s.config.commune;
   o.region = s.region;
   o.threading.reference_prefix = s.config.reference_prefix;
+  if (s.directory) {
+    for (const auto& a : s.directory->agents()) {
+      o.threading.agent_addresses.push_back(to_lower(a.email));
+      for (const auto& alias : a.aliases) o.threading.agent_addresses.push_back(to_lower(alias));
+    }
+  }
   if (const auto* mb = s.config.mailbox(mailbox)) o.outgoing.mailbox_address = mb->address;
   if (s.config.smtp) {
     o.outgoing.enabled = true;

@@ -267,6 +267,39 @@ Result<std::optional<RequestState>> Store::find_open_by_subject(const std::strin
   return resolve(*impl_, **st);
 }
 
+Result<std::vector<Store::SubjectOf>> Store::open_subjects_of(const std::string& sender, std::int64_t since) {
+  auto st = impl_->stmt(
+      "SELECT m.request_id, m.subject_key FROM messages m JOIN requests q ON q.id = m.request_id "
+      "WHERE m.sender = ?1 AND m.received_at >= ?2 AND m.subject_key <> '' AND q.status <> 'closed' "
+      "AND q.merged_into IS NULL GROUP BY m.request_id, m.subject_key ORDER BY max(m.id) DESC LIMIT 50");
+  if (!st) return st.error();
+  (*st)->bind(1, sender).bind(2, since);
+  std::vector<std::pair<std::int64_t, std::string>> rows;
+  if (auto r = (*st)->each([&](const Statement& s) { rows.emplace_back(s.int64(0), s.text(1)); }); !r) return r.error();
+  std::vector<SubjectOf> out;
+  for (auto& [id, key] : rows) {
+    auto req = impl_->stmt(std::string(kRequestState) + "WHERE id = ?1");
+    if (!req) return req.error();
+    (*req)->bind(1, id);
+    auto r = resolve(*impl_, **req);
+    if (!r) return r.error();
+    if (*r) out.push_back({std::move(**r), std::move(key)});
+  }
+  return out;
+}
+
+Result<std::optional<RequestState>> Store::find_open_of_requester(const std::string& address,
+                                                                  const std::string& subject_key) {
+  auto st = impl_->stmt(std::string(kRequestState) +
+                        "WHERE id = (SELECT p.request_id FROM participants p JOIN requests q ON q.id = p.request_id "
+                        "WHERE p.address = ?1 AND p.role = 'requester' AND q.status <> 'closed' AND q.merged_into IS NULL "
+                        "AND EXISTS (SELECT 1 FROM messages m WHERE m.request_id = p.request_id AND m.subject_key = ?2) "
+                        "ORDER BY p.request_id DESC LIMIT 1)");
+  if (!st) return st.error();
+  (*st)->bind(1, to_lower(address)).bind(2, subject_key);
+  return resolve(*impl_, **st);
+}
+
 Result<std::optional<ExistingMessage>> Store::find_resent(const MessageKeys& keys, std::int64_t since) {
   auto st = impl_->stmt(std::string(kSelectExisting) +
                         "WHERE m.sender = ?1 AND m.subject_key = ?2 AND m.body_key = ?3 AND m.received_at >= ?4 "

@@ -247,6 +247,16 @@ class Store {
   // An open request with a message from `sender` on the same subject received since `since`.
   Result<std::optional<RequestState>> find_open_by_subject(const std::string& sender, const std::string& subject_key,
                                                            std::int64_t since);
+  // The open requests `sender` wrote to since `since`, each with the subjects they wrote under,
+  // the most recent first: a chaser's subject ("Relance : …") ends with one of them.
+  struct SubjectOf {
+    RequestState request;
+    std::string subject_key;
+  };
+  Result<std::vector<SubjectOf>> open_subjects_of(const std::string& sender, std::int64_t since);
+  // The newest open request whose requester is `address` and that has a message on this subject:
+  // an answer sent to the resident without References (Outlook) belongs there.
+  Result<std::optional<RequestState>> find_open_of_requester(const std::string& address, const std::string& subject_key);
   // A message from `sender` with the same subject and body received since `since`.
   Result<std::optional<ExistingMessage>> find_resent(const MessageKeys& keys, std::int64_t since);
   Result<bool> is_participant(std::int64_t request_id, const std::string& address);

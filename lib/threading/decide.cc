@@ -1,5 +1,7 @@
 #include "threading/decide.h"
 
+#include <algorithm>
+
 #include "mail/dsn.h"
 #include "store/outbox.h"
 #include "threading/keys.h"
@@ -119,6 +121,14 @@ Decision decide(const mail::Message& m, const std::string& hash, const Lookups& 
     d.relance = d.kind == Decision::Kind::attach;
     return with_notes(std::move(d));
   }
+  if (found.chaser) {
+    Decision d = join(found.chaser->first, "chaser:" + found.chaser->second, policy, now);
+    d.relance = d.kind == Decision::Kind::attach;
+    return with_notes(std::move(d));
+  }
+  if (found.reply_to_requester)
+    return with_notes(join(found.reply_to_requester->first, "reply-to-requester:" + found.reply_to_requester->second,
+                           policy, now));
   Decision d;
   d.kind = Decision::Kind::new_request;
   d.matched_by = "new";
@@ -204,6 +214,36 @@ Result<Lookups> look_up(store::Store& store, const mail::Message& m, const std::
     auto relance = store.find_open_by_subject(keys.sender, keys.subject_key, now - policy.relance_window);
     if (!relance) return relance.error();
     found.relance = std::move(*relance);
+    if (found.relance) return found;  // rule 8
+    auto earlier = store.open_subjects_of(keys.sender, now - policy.relance_window);
+    if (!earlier) return earlier.error();
+    for (auto& e : *earlier) {
+      if (!threading::chases(keys.subject_key, e.subject_key)) continue;
+      found.chaser = std::make_pair(std::move(e.request), std::move(e.subject_key));
+      return found;  // rule 9
+    }
+  }
+  if (!keys.sender.empty() && !keys.subject_key.empty() && m.in_reply_to.empty() && m.references.empty() &&
+      threading::has_reply_prefix(m.subject)) {
+    const bool agent = std::find(policy.agent_addresses.begin(), policy.agent_addresses.end(), keys.sender) !=
+                       policy.agent_addresses.end();
+    for (const auto* list : {&m.to, &m.cc}) {
+      for (const auto& a : *list) {
+        if (a.address.empty() || to_lower(a.address) == keys.sender) continue;
+        auto r = store.find_open_of_requester(a.address, keys.subject_key);
+        if (!r) return r.error();
+        if (!*r) continue;
+        bool trusted = agent;
+        if (!trusted) {
+          auto p = store.is_participant((*r)->id, keys.sender);
+          if (!p) return p.error();
+          trusted = *p;
+        }
+        if (!trusted) continue;
+        found.reply_to_requester = std::make_pair(std::move(**r), to_lower(a.address));
+        return found;  // rule 10
+      }
+    }
   }
   return found;
 }

@@ -18,7 +18,13 @@
 //      (from anyone else: a new request linked to it)
 //   7. resent copy: same sender, subject and body within 24 h               -> duplicate
 //   8. relance: same sender and subject, request still open, within 30 days -> that request
-//   9. otherwise a new request
+//   9. chaser: same sender, the subject is an earlier one after a chasing phrase
+//      ("Relance : …", "2e relance - …", "Toujours sans réponse : …"), open, within 30 days
+//                                                                           -> that request
+//  10. a reply ("RE : …") without References, sent to or copying the requester of an open
+//      request on that subject, by a participant or an agent (Outlook answering a Gmail
+//      resident starts a new conversation)                                  -> that request
+//  11. otherwise a new request
 // A match on a closed request reopens it within 30 days of closing; later, it starts a new request
 // linked to the old one.
 #pragma once
@@ -40,6 +46,8 @@ struct ThreadingPolicy {
   std::int64_t reopen_window = defaults::reopen_window_seconds;
   std::int64_t resend_window = defaults::resend_window_seconds;
   std::string reference_prefix{defaults::reference_prefix};
+  // The town's agents (their addresses and aliases, lower-case): rule 10 trusts their replies.
+  std::vector<std::string> agent_addresses;
 };
 
 struct Lookups {
@@ -56,6 +64,10 @@ struct Lookups {
   bool sender_participates = false;  // in by_subject_reference
   std::optional<store::ExistingMessage> resent;
   std::optional<store::RequestState> relance;
+  // Rule 9: the request and the earlier subject the chaser repeats.
+  std::optional<std::pair<store::RequestState, std::string>> chaser;
+  // Rule 10: the request and the requester's address the reply went to.
+  std::optional<std::pair<store::RequestState, std::string>> reply_to_requester;
 };
 
 struct Decision {

@@ -55,6 +55,26 @@ std::string normalise_subject(std::string_view subject) {
   }
 }
 
+bool has_reply_prefix(std::string_view subject) {
+  const std::string s = fold_text(drop_tags(fold_text(subject)));
+  return prefix_length(trim(s)) > 0;
+}
+
+bool chases(std::string_view key, std::string_view earlier) {
+  // Four letters or fewer ("cv", "info") would be in half of a resident's subjects.
+  if (earlier.size() < 5 || key.size() <= earlier.size()) return false;
+  auto boundary = [&](size_t at) {  // the earlier subject starts a word, after the chasing phrase
+    const auto c = static_cast<unsigned char>(key[at - 1]);
+    return !std::isalnum(c) && c < 0x80;
+  };
+  const size_t tail = key.size() - earlier.size();
+  if (key.substr(tail) == earlier && boundary(tail)) return true;
+  if (earlier.size() < 15) return false;
+  for (size_t at = key.find(earlier); at != std::string_view::npos; at = key.find(earlier, at + 1))
+    if (at > 0 && boundary(at)) return true;
+  return false;
+}
+
 std::optional<std::string> subject_reference(std::string_view subject, std::string_view prefix) {
   // Fold the subject and the prefix alike: "Réf." and "REF" and "ref" are the same tag.
   std::string folded = fold_text(subject);

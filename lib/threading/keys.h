@@ -18,6 +18,14 @@ namespace guichet::threading {
 
 std::string normalise_subject(std::string_view subject);
 
+// Whether the subject starts with a reply or forward prefix ("RE :", "TR:", "Réf. :"…).
+bool has_reply_prefix(std::string_view subject);
+
+// Whether a normalised subject is a chaser of an earlier one: it ends with it after a chasing
+// phrase ("relance : lampadaire eteint", "2e relance - …", "toujours sans reponse : …"), or holds
+// it whole when the earlier subject is long enough not to be a common word.
+bool chases(std::string_view subject_key, std::string_view earlier_key);
+
 // "2026-000042" when the subject names a request; `prefix` is the configured tag ("Réf.").
 std::optional<std::string> subject_reference(std::string_view subject, std::string_view prefix = "R\xC3\xA9" "f.");
 

@@ -172,6 +172,7 @@ struct Town {
   test::TempDir dir;
   store::Store st = std::move(*store::Store::open(dir.str("g.db")));
   FixedClock clock{1793779200};  // Wednesday 4 November 2026, 08:00 UTC
+  engine::IngestOptions options;
 
   Town() {
     setenv("TZ", "Europe/Paris", 1);
@@ -181,7 +182,7 @@ struct Town {
   engine::Outcome ingest(const std::string& raw, const std::string& mailbox = "mairie") {
     auto tx = st.transaction();
     REQUIRE(tx);
-    auto out = engine::ingest(st, raw, store::Source{mailbox, "test", ""}, engine::IngestOptions{}, clock);
+    auto out = engine::ingest(st, raw, store::Source{mailbox, "test", ""}, options, clock);
     REQUIRE(out);
     REQUIRE(tx->commit());
     return *out;
@@ -286,11 +287,6 @@ TEST_CASE("a relance written as a new mail a week later is attached and counted"
                                "Message-ID: <g1@free.example>",
                                "Le bar fait du bruit.\n"));
   t.days_later(7);
-  auto relance = t.ingest(t.mail("From: Gérard <gerard@free.example>\nSubject: RELANCE : bruit du bar apres minuit\n"
-                                 "Message-ID: <g2@free.example>",
-                                 "Toujours pas de réponse !\n"));
-  // "RELANCE :" is not a reply prefix: a different subject, so not a relance by subject...
-  CHECK(relance.kind == Kind::new_request);
   auto plain = t.ingest(t.mail("From: Gérard <gerard@free.example>\nSubject: Re: Bruit du bar après minuit\n"
                                "Message-ID: <g3@free.example>",
                                "Je me permets de vous relancer.\n"));
@@ -305,6 +301,100 @@ TEST_CASE("a relance written as a new mail a week later is attached and counted"
                               "Message-ID: <g4@free.example>",
                               "Ça recommence.\n"));
   CHECK(late.kind == Kind::new_request);
+}
+
+TEST_CASE("a chaser: the original subject after a chasing phrase, in every French form", "[threading]") {
+  // Each chaser is a new mail (no In-Reply-To) from the resident, a week after the request.
+  for (const std::string subject : {"Relance : Lampadaire éteint rue Pasteur", "RELANCE - lampadaire eteint rue pasteur",
+                                    "2e relance : Lampadaire éteint rue Pasteur", "2ème RELANCE: Lampadaire éteint rue Pasteur",
+                                    "Rappel : Lampadaire éteint rue Pasteur", "Toujours sans réponse : Lampadaire éteint rue Pasteur",
+                                    "Sans nouvelles - Lampadaire éteint rue Pasteur", "URGENT !! Lampadaire éteint rue Pasteur",
+                                    "TR : Relance : Lampadaire éteint rue Pasteur", "Relance / Lampadaire éteint rue Pasteur"}) {
+    INFO(subject);
+    Town t;
+    auto first = t.ingest(t.mail("From: Léa Martin <lea@orange.example>\nSubject: Lampadaire éteint rue Pasteur\n"
+                                 "Message-ID: <l1@orange.example>"));
+    t.days_later(7);
+    auto chaser = t.ingest(t.mail("From: Léa Martin <LEA@orange.example>\nSubject: " + subject +
+                                  "\nMessage-ID: <l2@orange.example>",
+                                  "Je n'ai toujours pas de réponse.\n"));
+    CHECK(chaser.kind == Kind::attach);
+    CHECK(chaser.reference == first.reference);
+    CHECK(chaser.relance);
+    CHECK(chaser.matched_by == "chaser:lampadaire eteint rue pasteur");
+    CHECK(t.request(first.reference).relances == 1);
+    CHECK(t.request(first.reference).events.back().kind == "relance");
+    CHECK(t.requests() == 1);
+  }
+}
+
+TEST_CASE("not a chaser: another resident, another subject, a closed request, a short subject", "[threading]") {
+  Town t;
+  auto first = t.ingest(t.mail("From: Léa Martin <lea@orange.example>\nSubject: Lampadaire éteint\n"
+                               "Message-ID: <n1@orange.example>"));
+  t.days_later(2);
+  // Someone else chasing the same subject is someone else's matter.
+  CHECK(t.ingest(t.mail("From: paul@free.example\nSubject: Relance : Lampadaire éteint\nMessage-ID: <n2@free.example>")).kind ==
+        Kind::new_request);
+  // A subject that merely starts like the earlier one is a new matter.
+  CHECK(t.ingest(t.mail("From: lea@orange.example\nSubject: Lampadaire éteint aussi rue Foch\nMessage-ID: <n3@orange.example>"))
+            .kind == Kind::new_request);
+  // A short earlier subject is too common to be chased by containment.
+  auto cv = t.ingest(t.mail("From: marc@free.example\nSubject: Info\nMessage-ID: <n4@free.example>"));
+  CHECK(t.ingest(t.mail("From: marc@free.example\nSubject: Relance : info\nMessage-ID: <n5@free.example>")).kind ==
+        Kind::new_request);
+  (void)first;
+  (void)cv;
+}
+
+TEST_CASE("an answer without References, to the requester, joins the request", "[threading]") {
+  // Outlook answering a Gmail resident with the shared address in Cc sends no In-Reply-To and
+  // starts its own Thread-Index; Gmail and Thunderbird when the agent copied the text do the same.
+  struct Case {
+    const char* client;
+    std::string headers;
+  };
+  const std::vector<Case> cases = {
+      {"Outlook, shared address in Cc", "From: Paul Martin <p.martin@champignac.example>\nTo: Léa Martin <lea@gmail.example>\n"
+                                        "Cc: voirie@champignac.example\nSubject: RE : Trottoir défoncé\n"
+                                        "Thread-Index: AdnQ1234567890abcdefABCDEF12==\nMessage-ID: <o1@champignac.example>"},
+      {"Thunderbird, Cc to the resident", "From: p.martin@champignac.example\nTo: voirie@champignac.example\n"
+                                          "Cc: lea@GMAIL.example\nSubject: Re: Trottoir défoncé\nMessage-ID: <t1@champignac.example>"},
+      {"the resident's husband, in copy of the first mail", "From: marc@gmail.example\nTo: lea@gmail.example\n"
+                                                            "Subject: TR: Trottoir défoncé\nMessage-ID: <h1@gmail.example>"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.client);
+    Town t;
+    t.options.threading.agent_addresses = {"p.martin@champignac.example"};
+    auto first = t.ingest(t.mail("From: Léa Martin <lea@gmail.example>\nTo: voirie@champignac.example\n"
+                                 "Cc: marc@gmail.example\nSubject: Trottoir défoncé\nMessage-ID: <r1@gmail.example>"));
+    t.days_later(1);
+    auto answer = t.ingest(t.mail(c.headers));
+    CHECK(answer.kind == Kind::attach);
+    CHECK(answer.reference == first.reference);
+    CHECK(answer.matched_by == "reply-to-requester:lea@gmail.example");
+    CHECK_FALSE(answer.relance);
+  }
+}
+
+TEST_CASE("not an answer to the requester: a stranger, no reply prefix, another subject", "[threading]") {
+  Town t;
+  t.options.threading.agent_addresses = {"p.martin@champignac.example"};
+  auto first = t.ingest(t.mail("From: Léa Martin <lea@gmail.example>\nSubject: Trottoir défoncé\nMessage-ID: <x1@gmail.example>"));
+  t.days_later(1);
+  // Someone who takes no part, writing "RE :" to the requester, does not get into her file.
+  CHECK(t.ingest(t.mail("From: inconnu@spam.example\nTo: lea@gmail.example\nSubject: RE : Trottoir défoncé\n"
+                        "Message-ID: <x2@spam.example>"))
+            .kind == Kind::new_request);
+  // An agent's new mail (no reply prefix) on the same subject is a new matter.
+  CHECK(t.ingest(t.mail("From: p.martin@champignac.example\nTo: lea@gmail.example\nSubject: Trottoir défoncé\n"
+                        "Message-ID: <x3@champignac.example>"))
+            .kind == Kind::new_request);
+  CHECK(t.ingest(t.mail("From: p.martin@champignac.example\nTo: lea@gmail.example\nSubject: RE : Trottoir rue Foch\n"
+                        "Message-ID: <x4@champignac.example>"))
+            .kind == Kind::new_request);
+  (void)first;
 }
 
 TEST_CASE("the same mail resent with a new Message-ID within 24 hours is a duplicate", "[threading]") {
