@@ -322,7 +322,13 @@ Result<std::vector<RequestInfo>> Store::search(const SearchQuery& q) {
     auto known = any("SELECT id FROM requests WHERE reference = ?1", *parsed.reference);
     if (!known) return known.error();
     named = *known;
-    if (auto r = collect("SELECT r.id, r.id FROM requests r WHERE r.reference = ?1", *parsed.reference, 1, ids); !r)
+    // An old reference of a merged request names the request it was merged into.
+    if (auto r = collect("WITH RECURSIVE chain(id, next, hops) AS (SELECT id, merged_into, 0 FROM requests "
+                         "WHERE reference = ?1 UNION ALL SELECT q.id, q.merged_into, c.hops + 1 FROM requests q "
+                         "JOIN chain c ON q.id = c.next WHERE c.hops < 32) "
+                         "SELECT r.id, r.id FROM chain c CROSS JOIN requests r ON r.id = c.id WHERE c.next IS NULL",
+                         *parsed.reference, 1, ids);
+        !r)
       return r.error();
   }
   const std::string address = to_lower(std::string(trim(q.text)));

@@ -117,6 +117,15 @@ TEST_CASE("search: French punctuation, an address, a reference someone may not s
   q.departments = {"enfance"};
   CHECK(refs(t, school, q) == V{school});
   CHECK(refs(t, "lea.roux@example.org", q) == V{school});
+  // Merged: the old reference finds the request it went into.
+  {
+    auto tx = t.st->transaction();
+    REQUIRE(tx);
+    REQUIRE(t.st->merge(t.request(school).id, t.request(street).id, t.clock.now()));
+    REQUIRE(tx->commit());
+  }
+  CHECK(refs(t, street) == V{school});
+  CHECK(refs(t, "lea.roux@example.org") == V{school});
 }
 
 TEST_CASE("guichet search from the command line, JSON and text", "[search][cli]") {
