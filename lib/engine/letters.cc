@@ -68,12 +68,13 @@ std::string reading_address(const store::RequestInfo& r, const IngestOptions& op
 Result<Queued> mail_resident(store::Store& store, const store::RequestInfo& r, ToResident m,
                              const IngestOptions& options, std::int64_t now) {
   if (!mail::valid_address(r.requester.address))
-    return make_error(Errc::data, r.reference + ": the requester's address cannot receive mail (" +
-                                      r.requester.address + ")");
+    return make_error(Errc::data,
+                      r.reference + ": the requester's address cannot receive mail (" + r.requester.address + ")");
   const std::string from_address = service_address(r, options);
   if (!mail::valid_address(from_address))
-    return make_error(Errc::config, r.reference + ": no address to write from (department email, mailbox address "
-                                                  "or smtp.from)");
+    return make_error(Errc::config, r.reference +
+                                        ": no address to write from (department email, mailbox address "
+                                        "or smtp.from)");
   const auto* service = department_of(r, options);
   auto conv = store.conversation(r.id);
   if (!conv) return conv.error();
@@ -101,36 +102,12 @@ std::string note_address(const store::RequestInfo& r, const directory::Agent& ag
                                tokens::Token{tokens::Kind::note, r.reference, agent.id, 0}, options.agents.token_key);
 }
 
-Result<Queued> mail_agent(store::Store& store, const store::RequestInfo& r, const directory::Agent& agent,
-                          ToAgent m, const IngestOptions& options, std::int64_t now) {
-  if (!mail::valid_address(agent.email)) return make_error(Errc::config, "agent " + agent.id + " has no valid email");
-  const std::string from_address = reading_address(r, options);
-  if (!mail::valid_address(from_address))
-    return make_error(Errc::config, r.reference + ": no address to write from (mailbox address or department email)");
-  const auto* service = department_of(r, options);
-  mail::Outgoing out;
-  out.from = mail::Address{"guichet " + (service ? service->name : options.commune), from_address};
-  out.reply_to = out.from;
-  out.to = mail::Address{agent.first_name + " " + agent.last_name, agent.email};
-  out.subject = mail::tagged_subject(options.threading.reference_prefix, r.reference, m.subject);
-  out.auto_submitted = "auto-generated";
-  out.extra.emplace_back("X-Guichet-Reference", r.reference);
-  out.body = std::move(m.body);
-  const std::string& key = options.agents.token_key;
-  if (m.reply && !key.empty()) {
-    // Three places, so that a server that rewrites one still leaves another (tokens/tokens.h).
-    out.reply_to.address = tokens::reply_address(from_address, options.agents.separator, *m.reply, key);
-    out.message_id = tokens::message_id(domain_of(from_address), *m.reply, key);
-    if (!out.body.empty() && out.body.back() != '\n') out.body += "\n";
-    out.body += "\n" + tokens::marker(*m.reply, key) + "\n";
-  }
-  return queue_mail(store, m.kind, r.id, std::move(out), options.outgoing.retry_hours, now);
-}
+namespace {
 
-Result<Queued> mail_address(store::Store& store, const store::RequestInfo& r, const mail::Address& to,
-                            store::OutboxKind kind, const std::string& subject, std::string body,
-                            const IngestOptions& options, std::int64_t now) {
-  if (!mail::valid_address(to.address)) return make_error(Errc::config, "\"" + to.address + "\" is not an address");
+// What every mail guichet writes about a request carries: the service's name and the address the
+// request is read at as From, the reference in the subject and a header, automatic.
+Result<mail::Outgoing> about_request(const store::RequestInfo& r, const mail::Address& to, const std::string& subject,
+                                     const IngestOptions& options) {
   const std::string from_address = reading_address(r, options);
   if (!mail::valid_address(from_address))
     return make_error(Errc::config, r.reference + ": no address to write from (mailbox address or department email)");
@@ -141,8 +118,39 @@ Result<Queued> mail_address(store::Store& store, const store::RequestInfo& r, co
   out.subject = mail::tagged_subject(options.threading.reference_prefix, r.reference, subject);
   out.auto_submitted = "auto-generated";
   out.extra.emplace_back("X-Guichet-Reference", r.reference);
-  out.body = std::move(body);
-  return queue_mail(store, kind, r.id, std::move(out), options.outgoing.retry_hours, now);
+  return out;
+}
+
+}  // namespace
+
+Result<Queued> mail_agent(store::Store& store, const store::RequestInfo& r, const directory::Agent& agent, ToAgent m,
+                          const IngestOptions& options, std::int64_t now) {
+  if (!mail::valid_address(agent.email)) return make_error(Errc::config, "agent " + agent.id + " has no valid email");
+  auto made =
+      about_request(r, mail::Address{agent.first_name + " " + agent.last_name, agent.email}, m.subject, options);
+  if (!made) return made.error();
+  mail::Outgoing out = std::move(*made);
+  out.reply_to = out.from;
+  out.body = std::move(m.body);
+  const std::string& key = options.agents.token_key;
+  if (m.reply && !key.empty()) {
+    // Three places, so that a server that rewrites one still leaves another (tokens/tokens.h).
+    out.reply_to.address = tokens::reply_address(out.from.address, options.agents.separator, *m.reply, key);
+    out.message_id = tokens::message_id(domain_of(out.from.address), *m.reply, key);
+    if (!out.body.empty() && out.body.back() != '\n') out.body += "\n";
+    out.body += "\n" + tokens::marker(*m.reply, key) + "\n";
+  }
+  return queue_mail(store, m.kind, r.id, std::move(out), options.outgoing.retry_hours, now);
+}
+
+Result<Queued> mail_address(store::Store& store, const store::RequestInfo& r, const mail::Address& to,
+                            store::OutboxKind kind, const std::string& subject, std::string body,
+                            const IngestOptions& options, std::int64_t now) {
+  if (!mail::valid_address(to.address)) return make_error(Errc::config, "\"" + to.address + "\" is not an address");
+  auto made = about_request(r, to, subject, options);
+  if (!made) return made.error();
+  made->body = std::move(body);
+  return queue_mail(store, kind, r.id, std::move(*made), options.outgoing.retry_hours, now);
 }
 
 Result<std::string> render_letter(const std::string& name, const store::RequestInfo& r, const IngestOptions& options,
