@@ -2,6 +2,8 @@
 // attachment, a reference; kept current at ingest; filters and rights.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "town.h"
 
 using namespace guichet;
@@ -126,6 +128,35 @@ TEST_CASE("search: French punctuation, an address, a reference someone may not s
   }
   CHECK(refs(t, street) == V{school});
   CHECK(refs(t, "lea.roux@example.org") == V{school});
+}
+
+TEST_CASE("search: a database older than the index is indexed when opened, in batches, saying how far", "[search]") {
+  Town t("deadlines:\n  digest_at: 'off'\n");
+  // Mail stored as before schema 7: nothing indexed. The migration then records how far the
+  // existing rows go, as 0007 does on an older database.
+  t.st->set_search_indexing(false);
+  std::vector<std::string> refs_before;
+  for (int i = 0; i < 3; ++i)
+    refs_before.push_back(t.ingest(test::resident_mail("old-" + std::to_string(i) + "@example.org",
+                                                       "Ancienne demande n° " + std::to_string(i),
+                                                       "Sophie Seccotine <s" + std::to_string(i) + "@example.org>"))
+                              .reference);
+  CHECK(refs(t, "seccotine").empty());
+  REQUIRE(t.st->put_setting("search_build_messages", "3"));
+  REQUIRE(t.st->put_setting("search_build_requests", "3"));
+  t.st.reset();
+  auto reopened = store::Store::open(t.dir.str("g.db"));
+  REQUIRE(reopened);
+  t.st.emplace(std::move(*reopened));
+  auto found = refs(t, "secco");
+  std::sort(found.begin(), found.end());
+  CHECK(found == refs_before);
+  CHECK(t.st->setting("search_built_messages").value() == std::optional<std::string>("3"));
+  CHECK(t.st->setting("search_built_requests").value() == std::optional<std::string>("3"));
+  // Done: opening again has nothing left to index, and search still answers.
+  t.st.reset();
+  t.st.emplace(std::move(*store::Store::open(t.dir.str("g.db"))));
+  CHECK(refs(t, "ancienne").size() == 3);
 }
 
 TEST_CASE("guichet search from the command line, JSON and text", "[search][cli]") {
