@@ -2,8 +2,11 @@
 
 #include <mimetic/mimetic.h>
 
+#include <algorithm>
+#include <cctype>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "mail/address.h"
@@ -134,18 +137,111 @@ std::string normalise_newlines(std::string_view s) {
   return out;
 }
 
+// Where the data of a base64 body ends (RFC 2045 6.8): after the line that carries its padding, or
+// before the first line that is not base64 once some data was read. What follows (a footer a list
+// server appended, junk) would otherwise be decoded into the attachment.
+size_t base64_extent(std::string_view enc) {
+  bool data = false;
+  size_t pos = 0;
+  while (pos < enc.size()) {
+    size_t nl = enc.find('\n', pos);
+    const size_t next = nl == std::string_view::npos ? enc.size() : nl + 1;
+    std::string_view line = enc.substr(pos, next - pos);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (!line.empty()) {
+      const bool alphabet = std::all_of(line.begin(), line.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
+      });
+      if (!alphabet && data) return pos;
+      if (alphabet) {
+        data = true;
+        if (line.find('=') != std::string_view::npos) return next;
+      }
+    }
+    pos = next;
+  }
+  return enc.size();
+}
+
+// The next "boundary=" in any case, from `from`: two memchr-speed searches rather than a
+// case-insensitive one over every byte of a 30 MB attachment.
+size_t find_boundary_param(std::string_view hay, size_t from) {
+  size_t best = std::string_view::npos;
+  for (std::string_view tail : {"oundary=", "OUNDARY="}) {
+    for (size_t p = hay.find(tail, from + 1); p != std::string_view::npos && p < best; p = hay.find(tail, p + 1)) {
+      if ((hay[p - 1] == 'b' || hay[p - 1] == 'B') && iequals(hay.substr(p - 1, 9), "boundary=")) {
+        best = p - 1;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+// RFC 2046 5.1.1: a delimiter line may end with spaces or tabs ("transport padding"); mimetic
+// only knows delimiters that end the line. Returns the message with that padding taken off the
+// delimiter lines of the boundaries it declares, or nullopt when none is padded (the usual case:
+// no copy).
+std::optional<std::string> without_transport_padding(std::string_view raw) {
+  std::vector<std::string> boundaries;
+  for (size_t p = 0; (p = find_boundary_param(raw, p)) != std::string_view::npos && boundaries.size() < 1000;) {
+    p += 9;
+    std::string b;
+    if (p < raw.size() && raw[p] == '"') {
+      const size_t close = raw.find('"', p + 1);
+      if (close == std::string_view::npos) break;
+      b = std::string(raw.substr(p + 1, close - p - 1));
+    } else {
+      const size_t end = raw.find_first_of("; \t\r\n", p);
+      b = std::string(raw.substr(p, end == std::string_view::npos ? std::string_view::npos : end - p));
+    }
+    if (!b.empty()) boundaries.push_back("--" + b);
+  }
+  if (boundaries.empty()) return std::nullopt;
+  std::optional<std::string> out;
+  size_t copied = 0;  // raw[0, copied) is in out
+  for (size_t pos = 0; pos < raw.size();) {
+    const size_t nl = raw.find('\n', pos);
+    const size_t end = nl == std::string_view::npos ? raw.size() : nl;
+    if (raw.compare(pos, 2, "--") == 0) {
+      size_t text_end = end;
+      if (text_end > pos && raw[text_end - 1] == '\r') --text_end;
+      for (const std::string& b : boundaries) {
+        if (raw.compare(pos, b.size(), b) != 0) continue;
+        size_t after = pos + b.size();
+        if (raw.compare(after, 2, "--") == 0) after += 2;
+        if (after >= text_end) break;  // not padded
+        if (raw.substr(after, text_end - after).find_first_not_of(" \t") != std::string_view::npos) continue;
+        if (!out) out.emplace();
+        out->append(raw.substr(copied, after - copied));
+        copied = text_end;  // the line end follows
+        break;
+      }
+    }
+    pos = end + 1;
+  }
+  if (!out) return std::nullopt;
+  out->append(raw.substr(copied));
+  return out;
+}
+
 class Walker {
  public:
   Walker(Message& msg, std::string_view raw) : msg_(msg), raw_(raw) {}
 
-  void walk(const mimetic::MimeEntity& entity, int depth, bool in_alternative) {
+  // `container`: the multipart type the entity is a part of ("" at the top).
+  void walk(const mimetic::MimeEntity& entity, int depth, const std::string& container) {
+    const bool in_alternative = container == "multipart/alternative";
     const mimetic::Header& h = entity.header();
     FieldMap fields = collect_fields(h);
     std::vector<std::string>& problems = msg_.problems;
     HeaderValue ct = parse_header_value(first_or_empty(fields, "content-type"), &problems);
     if (ct.value.empty() || ct.value.find('/') == std::string::npos) {
       if (!ct.value.empty()) problems.push_back("invalid Content-Type \"" + ct.value + "\" read as text/plain");
-      ct.value = "text/plain";  // RFC 2045 5.2: the default
+      // RFC 2045 5.2: the default; RFC 2046 5.1.5: in a digest, each part is a message.
+      ct.value = container == "multipart/digest" && ct.value.empty() ? "message/rfc822" : "text/plain";
     }
     HeaderValue cd = parse_header_value(first_or_empty(fields, "content-disposition"), &problems);
     std::string cte = to_lower(trim(first_or_empty(fields, "content-transfer-encoding")));
@@ -157,10 +253,9 @@ class Walker {
       } else if (raw_.find("--" + *boundary + "--") == std::string_view::npos) {
         problems.push_back(ct.value + " has no closing boundary (truncated message?)");
       }
-      bool alternative = ct.value == "multipart/alternative";
       if (boundary && !boundary->empty()) {
         for (const mimetic::MimeEntity* child : entity.body().parts()) {
-          if (child) walk(*child, depth + 1, alternative);
+          if (child) walk(*child, depth + 1, ct.value);
         }
         return;
       }
@@ -173,7 +268,8 @@ class Walker {
     bool is_text = ct.value == "text/plain" || ct.value == "text/html";
     bool attachment = cd.value == "attachment" || (filename && !filename->empty()) || !is_text;
     if (ct.value == "message/rfc822" || ct.value == "message/global") {
-      // A forwarded mail: kept whole as an attachment, its subject as a name when it has none.
+      // A forwarded mail, a digest's entry: kept whole as an attachment, its subject as a name
+      // when it has none; its text is its own, never the body's.
       add_attachment(ct.value, filename ? *filename : embedded_subject(entity) + ".eml", raw_body(entity));
       return;
     }
@@ -213,8 +309,12 @@ class Walker {
     const std::string& enc = body;
     std::string out;
     if (cte == "base64") {
+      const size_t end = base64_extent(enc);
+      if (std::string_view(enc).substr(end).find_first_not_of(" \t\r\n") != std::string_view::npos)
+        problems.push_back("text after the end of a base64 body (" + std::to_string(enc.size() - end) +
+                           " bytes) is not part of it: ignored, kept in the raw message");
       Base64Stats stats;
-      base64_decode(enc, out, &stats);
+      base64_decode(std::string_view(enc).substr(0, end), out, &stats);
       if (stats.invalid > 0) problems.push_back("base64 body has characters outside the alphabet (skipped)");
       if (stats.truncated) problems.push_back("base64 body is truncated");
     } else if (cte == "quoted-printable") {
@@ -243,14 +343,17 @@ class Walker {
 
   std::string embedded_subject(const mimetic::MimeEntity& entity) {
     const mimetic::Body& body = entity.body();
+    std::string subject;
     if (!body.parts().empty() && body.parts().front()) {
       const mimetic::Header& h = static_cast<const mimetic::MimeEntity&>(*body.parts().front()).header();
-      if (h.hasField("Subject")) {
-        std::string s = collapse_spaces(decode_header_text(h.field("Subject").value()));
-        if (!s.empty()) return s;
-      }
+      if (h.hasField("Subject")) subject = h.field("Subject").value();
+    } else {
+      // A digest's entry without its own Content-Type: mimetic kept it as text.
+      const std::string& text = body;
+      subject = first_or_empty(split_header_block(text), "subject");
     }
-    return "message";
+    std::string s = collapse_spaces(decode_header_text(subject));
+    return s.empty() ? "message" : s;
   }
 
   void add_attachment(const std::string& type, std::string filename, std::string content) {
@@ -386,6 +489,7 @@ Message parse(std::string_view raw, const ParseLimits& limits) {
   if (header_len == std::string_view::npos) header_len = raw.size();
 
   std::string_view to_parse = raw;
+  bool header_only = true;
   if (raw.size() > limits.max_message_bytes) {
     m.problems.push_back("message of " + std::to_string(raw.size()) + " bytes exceeds the " +
                          std::to_string(limits.max_message_bytes) + "-byte limit: only the header was parsed");
@@ -394,6 +498,15 @@ Message parse(std::string_view raw, const ParseLimits& limits) {
     m.problems.push_back("more than " + std::to_string(limits.max_multiparts) +
                          " multipart containers: only the header was parsed");
     to_parse = raw.substr(0, header_len);
+  } else {
+    header_only = false;
+  }
+
+  // Kept alive for the parse: what mimetic reads when delimiter lines had transport padding.
+  std::optional<std::string> unpadded;
+  if (!header_only) {
+    unpadded = without_transport_padding(raw);
+    if (unpadded) to_parse = *unpadded;
   }
 
   FieldMap fields;
@@ -407,7 +520,7 @@ Message parse(std::string_view raw, const ParseLimits& limits) {
     top_ct = parse_header_value(first_or_empty(fields, "content-type"));
     top_type = top_ct.value;
     Walker walker(m, to_parse);
-    if (to_parse.size() == raw.size()) walker.walk(ce, 0, false);
+    if (!header_only) walker.walk(ce, 0, "");
     walker.finish();
   } catch (const std::exception& e) {
     m = Message{};

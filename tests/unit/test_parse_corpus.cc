@@ -222,3 +222,71 @@ TEST_CASE("every corpus mail decodes to valid UTF-8", "[corpus]") {
     for (const auto& a : m.from) CHECK(guichet::mail::is_valid_utf8(a.name));
   }
 }
+
+TEST_CASE("RFC 2046 5.1.1's own example: a boundary with a space, preamble and epilogue ignored", "[corpus][rfc2046]") {
+  Message m = parse(corpus("rfc2046-simple-boundary.eml"));
+  CHECK(m.text ==
+        "This is implicitly typed plain US-ASCII text.\nIt does NOT end with a linebreak.\n"
+        "This is explicitly typed plain US-ASCII text.\nIt DOES end with a linebreak.\n");
+  CHECK(m.text.find("preamble") == std::string::npos);
+  CHECK(m.text.find("epilogue") == std::string::npos);
+  CHECK(m.attachments.empty());
+  CHECK(m.problems.empty());
+}
+
+TEST_CASE("RFC 2049 appendix A: nested parallel parts, enriched text, an encapsulated message", "[corpus][rfc2046]") {
+  Message m = parse(corpus("rfc2049-complex-multipart.eml"));
+  // The two plain parts (the first untyped: US-ASCII text by default) are the body.
+  CHECK(m.text.find("... Some text appears here ...") != std::string::npos);
+  CHECK(m.text.find("illustrates explicit versus implicit typing") != std::string::npos);
+  CHECK(m.text.find("preamble") == std::string::npos);
+  CHECK(m.text.find("Additional text in ISO-8859-1") == std::string::npos);  // the inner message's
+  REQUIRE(m.attachments.size() == 4);
+  CHECK(m.attachments[0].content_type == "audio/basic");
+  CHECK(m.attachments[0].content.rfind("RIFF", 0) == 0);
+  CHECK(m.attachments[1].content_type == "image/jpeg");
+  CHECK(m.attachments[2].content_type == "text/enriched");
+  CHECK(m.attachments[3].content_type == "message/rfc822");
+  CHECK(m.attachments[3].filename == "(subject in US-ASCII).eml");
+  CHECK(m.problems.empty());
+}
+
+TEST_CASE("delimiter lines with transport padding (spaces, tabs) and a boundary with spaces", "[corpus][rfc2046]") {
+  Message m = parse(corpus("transport-padding.eml"));
+  CHECK(m.text == "Bonjour, voici le plan de la véranda.\n");
+  CHECK(m.text.find("Content-Type") == std::string::npos);
+  REQUIRE(m.attachments.size() == 1);
+  CHECK(m.attachments[0].filename == "plan.pdf");
+  CHECK(m.attachments[0].content.rfind("%PDF-1.4", 0) == 0);
+  CHECK(m.problems.empty());
+}
+
+TEST_CASE("a multipart/digest inside a mail: each entry an attachment, none of their text in the body",
+          "[corpus][rfc2046]") {
+  Message m = parse(corpus("digest-nested.eml"));
+  CHECK(m.text == "Les deux signalements de la semaine sont joints.");
+  REQUIRE(m.attachments.size() == 2);
+  // RFC 2046 5.1.5: an entry without Content-Type is a message/rfc822.
+  CHECK(m.attachments[0].content_type == "message/rfc822");
+  CHECK(m.attachments[0].filename == "Lampadaire en panne.eml");
+  CHECK(m.attachments[1].content_type == "message/rfc822");
+  CHECK(m.attachments[1].filename == "Dépôt sauvage.eml");
+  // The image belongs to the second entry, kept whole inside it, not to this mail.
+  Message inner = parse(m.attachments[1].content);
+  CHECK(inner.text == "Des gravats rue Haute.");
+  REQUIRE(inner.attachments.size() == 1);
+  CHECK(inner.attachments[0].filename == "gravats.jpg");
+  Message first = parse(m.attachments[0].content);
+  CHECK(first.message_id == "lampadaire@example.org");
+  CHECK(first.text.find("lampadaire de la place") != std::string::npos);
+}
+
+TEST_CASE("a base64 body followed by text: decoded up to its end, the rest reported", "[corpus][rfc2046]") {
+  Message m = parse(corpus("base64-trailing-garbage.eml"));
+  CHECK(m.text == "Ci-joint le plan.");
+  REQUIRE(m.attachments.size() == 1);
+  CHECK(m.attachments[0].size == 54);
+  CHECK(m.attachments[0].content.rfind("%PDF-1.4", 0) == 0);
+  CHECK(m.attachments[0].content.find("%%EOF") != std::string::npos);
+  CHECK(has_problem(m, "after the end of a base64 body"));
+}
