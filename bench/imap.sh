@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # One command for the daemon benchmark against a real Dovecot on loopback (as root):
 #   1. 10,000 generated mails (bench/gen_corpus.cc) in a Dovecot mailbox;
-#   2. the raw rate: curl fetching every message by UID over one connection;
+#   2. the reference: curl fetching every message by UID over one connection;
 #   3. guichet serve --once ingesting the same mailbox (start: all), same run: rate and peak RSS;
+#      then the same mail from a Maildir (serve --once, maildir://) and from an mbox (ingest);
 #   4. the daemon left running: steady-state RSS and CPU time over 30 idle seconds;
-#   5. delivery-to-acknowledgement delay with the default poll interval (30 s), 3 samples.
+#   5. delivery to acknowledgement, poll interval left at 30 s: 200 mails one by one with IDLE,
+#      and 3 with the poll alone (watch: false).
 # Usage: bench/imap.sh [COUNT] [--compare REV] (default 10000). With --compare, step 3 also runs
 # the guichet of commit REV (built in a worktree under build-bench/) on the same mailbox, in the
 # same run, before the current one.
@@ -97,6 +99,26 @@ fi
 /usr/bin/time -f '%e %M' -o "$out/time" build-release/guichet --config "$out/guichet.yaml" serve --once 2>"$out/serve.log"
 read -r serve_s rss_kb < "$out/time"
 
+# The same mail from a Maildir (the daemon's path, another source) and from an mbox (an import).
+mkdir -p "$out/maildir"/{new,cur,tmp}
+cp "$out/gen/new/"* "$out/maildir/new/"
+sed -e "s#url: imap://.*#url: maildir://$out/maildir#" -e '/tls: none/d' -e '/user: guichet/d' \
+  -e '/password_file/d' "$out/guichet.yaml" > "$out/maildir.yaml"
+/usr/bin/time -f '%e %M' -o "$out/time-maildir" build-release/guichet --config "$out/maildir.yaml" \
+  --db "$out/maildir.db" serve --once 2>"$out/serve-maildir.log"
+read -r maildir_s maildir_rss < "$out/time-maildir"
+/usr/bin/python3 - "$out/gen/new" "$out/corpus.mbox" <<'PY'
+import mailbox, os, sys
+box = mailbox.mbox(sys.argv[2])
+for name in sorted(os.listdir(sys.argv[1])):
+    with open(os.path.join(sys.argv[1], name), 'rb') as f:
+        box.add(mailbox.mboxMessage(f.read()))
+box.flush()
+PY
+/usr/bin/time -f '%e %M' -o "$out/time-mbox" build-release/guichet --config "$out/guichet.yaml" \
+  --db "$out/mbox.db" ingest --mailbox mairie "$out/corpus.mbox" >/dev/null 2>"$out/ingest-mbox.log"
+read -r mbox_s mbox_rss < "$out/time-mbox"
+
 # Steady state: the daemon running on the ingested mailbox, nothing new arriving.
 cat >> "$out/guichet.yaml" <<CONF
 smtp:
@@ -111,27 +133,50 @@ t1=$(awk '{print $14+$15}' /proc/$daemon/stat)
 idle_rss=$(awk '/VmRSS/ {print $2}' /proc/$daemon/status)
 ticks=$(getconf CLK_TCK)
 
-# Delivery to acknowledgement, default poll interval (30 s).
+# Delivery to acknowledgement with IDLE, the poll interval left at 30 s: 200 mails one by one.
 sent() { { ls "$out/outbox/new" 2>/dev/null || true; } | wc -l; }
+deliver() {
+  # Each mail its own sender, subject and text: none may look like a copy of another.
+  printf 'From: Lea <lea-%s-%d@example.org>\r\nTo: mairie@champignac.example\r\nSubject: Demande %s %d\r\nMessage-ID: <delay-%s-%d-%s@example.org>\r\n\r\nBonjour, demande %s %d.\r\n' \
+    "$2" "$1" "$2" "$1" "$2" "$1" "$RANDOM" "$2" "$1" | doveadm -c "$out/dovecot.conf" save -u guichet
+}
+: > "$out/idle-delays"
+for i in $(seq 200); do
+  before=$(sent)
+  t=$(date +%s.%N)
+  deliver "$i" idle
+  while [ "$(sent)" -le "$before" ]; do sleep 0.01; done
+  echo "$(date +%s.%N) - $t" | bc >> "$out/idle-delays"
+  sleep 0.$((RANDOM % 5))
+done
+kill $daemon; wait $daemon 2>/dev/null || true
+# The same with the poll alone, for reference (3 samples: each waits for the next poll).
+sed 's/    start: all/    start: all\n    watch: false/' "$out/guichet.yaml" > "$out/poll-only.yaml"
+build-release/guichet --config "$out/poll-only.yaml" serve 2>"$out/daemon-poll.log" &
+daemon=$!
+sleep 3
 delays=()
 for i in 1 2 3; do
   before=$(sent)
   t=$(date +%s.%N)
-  printf 'From: Lea <lea%d@example.org>\r\nTo: mairie@champignac.example\r\nSubject: Test %d\r\nMessage-ID: <delay-%d-%s@example.org>\r\n\r\nBonjour\r\n' "$i" "$i" "$i" "$RANDOM" |
-    doveadm -c "$out/dovecot.conf" save -u guichet
-  while [ "$(sent)" -le "$before" ]; do sleep 0.1; done
+  deliver "$i" poll
+  while [ "$(sent)" -le "$before" ]; do sleep 0.05; done
   delays+=("$(echo "$(date +%s.%N) - $t" | bc)")
   sleep $((RANDOM % 10))
 done
+idle_p=$(sort -n "$out/idle-delays" | awk '{a[NR]=$1} END {printf "p50 %.3f s, p95 %.3f s, max %.3f s", a[int(NR*0.5)], a[int(NR*0.95)], a[NR]}')
 
 awk -v n="$count" -v raw="$raw_s" -v s="$serve_s" -v rss="$rss_kb" -v idle="$idle_rss" -v cpu="$((t1 - t0))" -v tck="$ticks" \
-    -v d="${delays[*]}" 'BEGIN {
+    -v d="${delays[*]}" -v md="$maildir_s" -v mrss="$maildir_rss" -v mb="$mbox_s" -v ip="$idle_p" 'BEGIN {
   printf "messages:                %d\n", n
-  printf "raw curl fetch:          %.2f s, %.0f messages/s (one connection)\n", raw, n / raw
-  printf "guichet serve --once:    %.2f s, %.0f messages/s (%.0f %% of raw)\n", s, n / s, 100 * raw / s
+  printf "curl, one UID at a time: %.2f s, %.0f messages/s (one connection)\n", raw, n / raw
+  printf "guichet serve --once:    %.2f s, %.0f messages/s (%.1f x curl, %.0f %% of its Maildir rate)\n", s, n / s, raw / s, 100 * md / s
+  printf "guichet from a Maildir:  %.2f s, %.0f messages/s, peak RSS %.1f MB\n", md, n / md, mrss / 1024
+  printf "guichet from an mbox:    %.2f s, %.0f messages/s\n", mb, n / mb
   printf "peak RSS while ingesting: %.1f MB\n", rss / 1024
   printf "steady-state RSS (idle): %.1f MB\n", idle / 1024
   printf "idle CPU:                %.2f s over 30 s (%.2f %%)\n", cpu / tck, 100 * cpu / tck / 30
-  printf "delivery to acknowledgement (poll every 30 s): %s s\n", d
+  printf "delivery to acknowledgement, IDLE, 200 mails: %s\n", ip
+  printf "delivery to acknowledgement, poll only (every 30 s): %s s\n", d
 }'
 grep -c "new_request\|attached\|duplicate" "$out/serve.log" | xargs echo "messages logged:        "

@@ -1,5 +1,6 @@
 // guichet serve [--once]: the daemon. Polls every mailbox at its interval, runs the deadline
-// scanner every few minutes (engine/deadlines.h), drains the outbox,
+// scanner every few minutes (engine/deadlines.h), drains the outbox, wakes at once when a mailbox
+// says it has new mail (engine/watch.h: IMAP IDLE, inotify),
 // reloads the setup on SIGHUP or when a file changes (a broken one is refused, the last good one
 // kept), tells systemd how it is (READY=1, STATUS=, WATCHDOG=1), and on SIGTERM finishes the
 // message in hand, commits, and exits 0. One broken mailbox never stalls the others: each backs
@@ -11,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "commands.h"
@@ -19,6 +21,7 @@
 #include "engine/token_key.h"
 #include "engine/outbox.h"
 #include "engine/poll.h"
+#include "engine/watch.h"
 #include "mail/date.h"
 #include "util/backoff.h"
 #include "util/clock.h"
@@ -100,11 +103,26 @@ class Daemon {
   }
 
   void rebuild() {
+    watch_.reset();  // its threads stop and are joined before their mailboxes go
     slots_.clear();
     for (const auto& mb : watcher_.current()->config.mailboxes) {
       slots_.push_back(Slot{engine::MailboxPoller(mb), 0, 0});
       // Answers agents send from the shared mailbox itself: its Sent folder, read-only.
       if (auto sent = engine::sent_folder_of(mb)) slots_.push_back(Slot{engine::MailboxPoller(*sent), 0, 0});
+    }
+    watch_ = std::make_unique<engine::MailWatch>();
+    // Between polls, a connection of its own per mailbox waits for new mail (not the Sent
+    // folders: what agents sent is recorded at the next poll, nothing waits on it).
+    for (auto& slot : slots_) {
+      const auto& mb = slot.poller.mailbox();
+      if (once_ || !mb.watch || !mb.sent_folder_of.empty()) continue;
+      auto source = slot.poller.source();
+      if (!source) continue;  // the poll will say why
+      if (auto w = (*source)->watcher()) {
+        const auto max = std::min<std::chrono::milliseconds>(std::chrono::seconds(mb.poll_seconds),
+                                                             std::chrono::minutes(defaults::watch_max_minutes));
+        watch_->add(mb.name, std::move(w), max);
+      }
     }
     if (watcher_.current()->config.smtp) {
       auto sender = engine::make_sender(*watcher_.current()->config.smtp);
@@ -130,10 +148,12 @@ class Daemon {
   int cycle() {
     const auto setup = watcher_.current();
     int failing = 0;
+    const std::set<std::string> news = watch_->take_news();
     for (auto& slot : slots_) {
       if (g_stop) break;
       const std::int64_t now = clock_.now();
-      if (!once_ && slot.due > now) {
+      const bool has_news = news.count(slot.poller.mailbox().name) > 0 && slot.failures == 0;
+      if (!once_ && slot.due > now && !has_news) {
         failing += slot.failures > 0;
         continue;
       }
@@ -242,9 +262,10 @@ class Daemon {
     std::int64_t next = clock_.now() + 60;
     for (const auto& s : slots_) next = std::min(next, s.due);
     if (auto due = ctx_.store->outbox().due(clock_.now() + 5, 1); due && !due->empty()) next = std::min(next, clock_.now() + 5);
-    // Short steps: signals, the watchdog and changed files are noticed within a second.
+    // Short steps: signals, the watchdog and changed files are noticed within a second, new
+    // mail a watcher announces at once.
     while (!g_stop && !g_reload && clock_.now() < std::max(next, clock_.now() + 1)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      if (watch_->wait_for(std::chrono::milliseconds(200))) break;
       sd_notify(0, "WATCHDOG=1");
       if (clock_.now() >= next) break;
     }
@@ -254,6 +275,7 @@ class Daemon {
   bool once_;
   engine::SetupWatcher watcher_;
   std::vector<Slot> slots_;
+  std::unique_ptr<engine::MailWatch> watch_;
   std::unique_ptr<transport::Sender> sender_;
   std::int64_t next_scan_ = 0;
   const Clock& clock_;  // the system's; --now (with --once only) for "what would happen then"

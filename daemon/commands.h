@@ -48,6 +48,7 @@ Command add_list(CLI::App& app);
 Command add_show(CLI::App& app);
 Command add_merge(CLI::App& app);
 Command add_split(CLI::App& app);
+Command add_promote(CLI::App& app);
 Command add_rules_check(CLI::App& rules);  // under `guichet rules`
 Command add_rules_test(CLI::App& rules);
 Command add_outbox(CLI::App& outbox);  // `guichet outbox` itself lists

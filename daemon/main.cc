@@ -32,7 +32,7 @@ int main(int argc, char** argv) try {
   deadlines->require_subcommand(1);
   CLI::App* web = app.add_subcommand("web", "Serve the web view: search, requests, the live view (behind a reverse proxy)");
   std::vector<Command> commands = {add_parse(app), add_ingest(app),       add_list(app),
-                                   add_show(app),  add_merge(app),        add_split(app),
+                                   add_show(app),  add_merge(app),        add_split(app), add_promote(app),
                                    add_rules_check(*rules), add_rules_test(*rules),
                                    // `outbox retry` and `outbox send` before `outbox`: the first parsed runs.
                                    add_outbox_retry(*outbox), add_outbox_send(*outbox), add_outbox(*outbox),

@@ -60,7 +60,7 @@ Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_
   Mailbox m;
   doc.check_keys(n, {"name", "url", "tls", "user", "password_file", "password_env", "department", "after",
                      "sent_folder", "poll_seconds", "start", "address", "password_credential", "oauth2_token_file",
-                     "tls_ca_file"});
+                     "tls_ca_file", "watch"});
   if (auto v = doc.string(n, "name", true)) m.name = *v;
   if (auto v = doc.string(n, "url", true)) {
     m.url = resolve_url(base_dir, *v);
@@ -86,6 +86,7 @@ Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_
   }
   if (auto v = doc.string(n, "sent_folder")) m.sent_folder = *v;
   if (auto v = doc.integer(n, "poll_seconds", 1, 86400)) m.poll_seconds = static_cast<int>(*v);
+  if (auto v = doc.boolean(n, "watch")) m.watch = *v;
   if (auto v = doc.string(n, "start")) {
     m.start = *v;
     if (!one_of(m.start, {"now", "all"}) && !(istarts_with(m.start, "since:") && m.start.size() == 16))

@@ -28,13 +28,16 @@ struct Mailbox {
   SecretRef oauth2_token;             // oauth2_token_file: XOAUTH2 bearer token, refreshed by another tool
   std::optional<std::string> department;  // where its mail goes when no rule decides
   // After a message is committed: flag (keyword $Guichet; \Seen left as a human left it) |
-  // seen ($Guichet and \Seen) | move:Folder | leave (\Seen restored, nothing else).
+  // seen ($Guichet and \Seen) | move:Folder | leave (nothing at all).
   std::string after = "flag";
   std::string sent_folder;            // agents' answers sent from the shared box: polled read-only
   // Not a key: set on the mailbox engine::sent_folder_of() derives to poll `sent_folder` of the
   // mailbox of that name.
   std::string sent_folder_of;
   int poll_seconds = defaults::poll_seconds;
+  // Wait for new mail between polls (IMAP IDLE on a second connection, inotify on a Maildir) and
+  // take it at once; false: the poll only.
+  bool watch = true;
   std::string start = "now";          // first run: now | all | since:YYYY-MM-DD
   // The public address residents write to (urbanisme@…): From and Reply-To of what guichet
   // sends about this mailbox's mail, and the town's own address (never acknowledged).

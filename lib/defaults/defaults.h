@@ -17,6 +17,10 @@ inline constexpr std::string_view timezone = "Europe/Paris";
 inline constexpr int poll_seconds = 30;
 inline constexpr std::int64_t mailbox_backoff_max_seconds = 900;
 inline constexpr int alert_after_minutes = 30;
+// Waiting for new mail between polls (IDLE): never longer than 25 minutes in one IDLE (servers
+// may drop a client silent for 30), and a failing watcher tries again after 30 s, doubling.
+inline constexpr int watch_max_minutes = 25;
+inline constexpr std::int64_t watch_retry_seconds = 30;
 
 // The outbox: 4xx answers and network errors are retried this long, waiting 1 min, doubling, at
 // most 1 h between attempts; the SMTP session times out after this many seconds.

@@ -185,10 +185,52 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
     if (!tokens.empty()) return ingest_agent_mail(store, in, tokens, options, std::move(out));
   }
 
+  std::optional<store::RequestInfo> target;
+  if (d.kind == Decision::Kind::attach) {
+    auto r = store.request_summary(d.request->id);
+    if (!r) return r.error();
+    target = std::move(*r);
+  }
+  const std::optional<std::string> automatic = automatic_reason(m);
+  // A person writing into machine mail kept apart (answering a bounce, a newsletter) is not hidden
+  // with it: a request of its own, linked to that mail.
+  if (target && target->kind == store::name(store::RequestKind::machine) && !automatic) {
+    in.decision.linked_to = in.decision.request;
+    in.decision.request.reset();
+    in.decision.kind = Decision::Kind::new_request;
+    in.decision.relance = in.decision.reopen = false;
+    in.decision.matched_by += "; written by a person into machine mail " + target->reference + ": a request";
+    out.kind = d.kind;
+    out.action = Action::created;
+    out.matched_by = d.matched_by;
+    out.relance = out.reopened = false;
+    out.linked_to = target->reference;
+    target.reset();
+  }
+
   std::int64_t request_id = 0;
   std::optional<Routed> routed_new;
   if (d.kind == Decision::Kind::attach) {
     request_id = d.request->id;
+  } else if (automatic) {
+    // Machine mail that threads nowhere: kept, findable (`list --machine`), never acknowledged,
+    // counted nowhere; `guichet promote` makes it a request if a person decides it is one.
+    store::NewRequest req;
+    req.kind = store::RequestKind::machine;
+    req.subject = m.subject;
+    req.requester = out.from;
+    req.received_at = arrived;
+    req.year = local_time(arrived).year;
+    req.mailbox = options.mailbox;
+    auto created = store.create_request(req, now);
+    if (!created) return created.error();
+    request_id = created->first;
+    out.reference = created->second;
+    out.action = Action::machine;
+    out.matched_by += "; kept apart: " + *automatic;
+    if (!req.requester.address.empty()) {
+      if (auto r = store.add_participant(request_id, req.requester, "requester"); !r) return r.error();
+    }
   } else {
     store::NewRequest req;
     req.subject = m.subject;
@@ -201,11 +243,7 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
     if (!routed) return routed.error();
     req.department = routed->department;
     req.routing = routed->routing;
-    if (req.department && options.directory) {
-      if (const auto* dep = options.directory->department(*req.department); dep && dep->response_target)
-        req.response_due_on =
-            calendar::deemed_decision_date(calendar::local_date(arrived), *dep->response_target, options.region).iso();
-    }
+    req.response_due_on = response_due_on(req.department, arrived, options);
     out.department = req.department;
     out.agent = req.routing.agent;
     out.rules = req.routing.rules;
@@ -221,15 +259,12 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
   const std::string from = m.from.empty() ? std::string() : m.from.front().address;
   const directory::Agent* agent =
       options.directory && d.kind == Decision::Kind::attach ? options.directory->agent_by_address(from) : nullptr;
-  std::optional<store::RequestInfo> target;
-  if (d.kind == Decision::Kind::attach) {
-    auto r = store.request_summary(request_id);
-    if (!r) return r.error();
-    target = std::move(*r);
-  }
   const bool direct_answer = agent && target && addressed_to(m, target->requester.address) &&
                              !not_from_agent(m, *agent, options.agents.trusted_authserv_id);
-  auto row = record_message(store, in, request_id, direct_answer ? store::MessageRole::answer : store::MessageRole::resident,
+  const store::MessageRole role = direct_answer                  ? store::MessageRole::answer
+                                  : out.action == Action::machine ? store::MessageRole::machine
+                                                                  : store::MessageRole::resident;
+  auto row = record_message(store, in, request_id, role,
                             direct_answer ? std::optional<std::string>(agent->id) : std::nullopt, d.matched_by, true);
   if (!row) return row.error();
   const std::int64_t msg_id = *row;
@@ -242,7 +277,9 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
 
   nlohmann::json detail{{"mailbox", in.source.mailbox}, {"matched_by", d.matched_by}};
   const char* kind = "created";
-  if (d.kind == Decision::Kind::new_request) {
+  if (out.action == Action::machine) {
+    detail["kept_apart"] = *automatic;
+  } else if (d.kind == Decision::Kind::new_request) {
     detail["department"] = out.department ? *out.department : "";
     detail["agent"] = out.agent ? *out.agent : "";
     detail["rules"] = out.rules;

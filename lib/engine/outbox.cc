@@ -27,7 +27,7 @@ std::string domain_of(const std::string& address) {
 
 }  // namespace
 
-std::optional<std::string> machine_reason(const mail::Message& m, const std::vector<std::string>& own) {
+std::optional<std::string> automatic_reason(const mail::Message& m) {
   if (m.x_loop.find("guichet@") != std::string::npos) return "our own loop marker (X-Loop: " + m.x_loop + ")";
   if (m.bounce) return std::string("a delivery status notification (bounce)");
   if (m.auto_submitted)
@@ -35,9 +35,16 @@ std::optional<std::string> machine_reason(const mail::Message& m, const std::vec
            (m.auto_submitted_header.empty() ? std::string() : " (Auto-Submitted: " + m.auto_submitted_header + ")");
   if (m.list) return std::string("list or bulk mail");
   if (m.return_path && m.return_path->empty()) return std::string("a null sender (Return-Path: <>)");
+  const std::string from = m.from.empty() ? std::string() : to_lower(m.from.front().address);
+  if (!from.empty() && mail::machine_address(from) != mail::MachineAddress::none)
+    return "a machine address (" + from + ")";
+  return std::nullopt;
+}
+
+std::optional<std::string> machine_reason(const mail::Message& m, const std::vector<std::string>& own) {
+  if (auto automatic = automatic_reason(m)) return automatic;
   if (m.from.empty() || m.from.front().address.empty()) return std::string("no sender address");
   const std::string from = to_lower(m.from.front().address);
-  if (mail::machine_address(from) != mail::MachineAddress::none) return "a machine address (" + from + ")";
   for (const auto& o : own)
     if (o == from) return "one of the town's own addresses (" + from + ")";
   return std::nullopt;
@@ -140,11 +147,13 @@ Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, 
       return r;
   }
 
-  // The agent in charge hears of it, unless the mail came from a machine (engine/actions.h:
+  // The agent in charge hears of it, unless the mail came from a machine and nobody decided it
+  // was a request (engine/actions.h:
   // the notice carries the tokens that let them answer and steer the request by mail).
   const directory::Agent* agent =
       options.directory && routed.routing.agent ? options.directory->agent(*routed.routing.agent) : nullptr;
-  if (agent && mail::valid_address(agent->email) && !machine_reason(m, policy.own_addresses) && options.templates) {
+  if (agent && mail::valid_address(agent->email) && (request.promoted || !machine_reason(m, policy.own_addresses)) &&
+      options.templates) {
     auto r = store.request_summary(request.request_id);
     if (!r) return r.error();
     if (*r) {

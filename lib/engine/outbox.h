@@ -29,6 +29,9 @@ namespace guichet::engine {
 // a null sender, machine addresses (mailer-daemon, postmaster, no-reply, ne-pas-répondre…), the
 // town's own addresses (`own`, lower-case), or our own loop marker.
 std::optional<std::string> machine_reason(const mail::Message& m, const std::vector<std::string>& own);
+// The part of machine_reason() that says a machine wrote it (out-of-office, bounce, list, null
+// sender, a no-reply address): such mail that threads nowhere is kept apart, not a request.
+std::optional<std::string> automatic_reason(const mail::Message& m);
 
 // After a new request was created (same transaction): queues its acknowledgement to the resident
 // (unless the rule says not to, the mail came from a machine, or the per-address limit is
@@ -37,6 +40,7 @@ struct NewRequestMail {
   std::int64_t request_id = 0;
   std::string reference;
   std::int64_t arrived = 0;
+  bool promoted = false;  // machine mail a person made a request: its agent hears of it anyway
 };
 Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, const Routed& routed,
                                    const NewRequestMail& request, const IngestOptions& options, std::int64_t now);

@@ -161,6 +161,7 @@ Result<PollResult> MailboxPoller::poll(store::Store& store, const Setup& setup, 
   };
   {
     Prefetcher ahead(source, uids, validity, kFetchAhead, stop);
+    std::uint32_t reached = 0;
     std::uint32_t last = start->last;
     while (auto next = ahead.next()) {
       if (stop && stop()) break;
@@ -169,6 +170,7 @@ Result<PollResult> MailboxPoller::poll(store::Store& store, const Setup& setup, 
         return next->raw.error();
       }
       const std::uint32_t uid = next->uid;
+      reached = uid;
       if (auto r = batch.begin(); !r) return r.error();
       auto out = ingest(store, *next->raw, store::Source{mailbox_.name, source.location(validity, uid), ""}, options,
                         clock);
@@ -184,8 +186,12 @@ Result<PollResult> MailboxPoller::poll(store::Store& store, const Setup& setup, 
       }
     }
     if (auto r = commit(); !r) return r.error();
+    // A message deleted between the search and the fetch is skipped, not waiting: only a stop
+    // leaves mail for the next poll.
+    if (stop && stop())
+      result.waiting = static_cast<int>(
+          std::count_if(uids.begin(), uids.end(), [reached](std::uint32_t u) { return u > reached; }));
   }  // the fetcher is joined: the connection is ours again
-  result.waiting = static_cast<int>(uids.size() - done);
   // The worst moment to die: committed, the server not told yet (tests kill the daemon here).
   if (done > 0 && failpoint_active("poll.after_commit")) raise(SIGKILL);
   // Only now, after the commits, is the server told.

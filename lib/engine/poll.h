@@ -41,6 +41,8 @@ class MailboxPoller {
   // before returning.
   Result<PollResult> poll(store::Store& store, const Setup& setup, const Clock& clock,
                           const std::function<bool()>& stop = {});
+  // The mailbox's source, built on first use; connects only when used.
+  Result<transport::Source*> source();
 
  private:
   struct Start {
@@ -50,7 +52,6 @@ class MailboxPoller {
   };
   Result<Start> position(store::Store& store, transport::Source& source);
   Result<void> finish_owed(store::Store& store, transport::Source& source, std::uint32_t uidvalidity);
-  Result<transport::Source*> source();
 
   config::Mailbox mailbox_;
   std::unique_ptr<transport::Source> source_;

@@ -18,18 +18,19 @@ Prefetcher::~Prefetcher() {
 }
 
 void Prefetcher::run() {
-  for (std::uint32_t uid : uids_) {
-    if (stop_ && stop_()) break;
-    auto raw = source_.fetch(uid, uidvalidity_);
-    const bool failed = !raw;
+  // The source hands each message over as it arrives; this thread waits for room in the queue, so
+  // the server is never read more than `depth` messages ahead of the ingest.
+  auto r = source_.fetch_each(uids_, uidvalidity_, [this](std::uint32_t uid, std::string& raw) {
+    if (stop_ && stop_()) return false;
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return queue_.size() < depth_ || abort_; });
-    if (abort_) break;
+    if (abort_) return false;
     queue_.push_back(Fetched{uid, std::move(raw)});
     cv_.notify_all();
-    if (failed) break;
-  }
+    return true;
+  });
   std::lock_guard lock(mu_);
+  if (!r && !abort_) queue_.push_back(Fetched{0, r.error()});  // handed out after what came before it
   fetching_ = false;
   cv_.notify_all();
 }

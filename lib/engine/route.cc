@@ -86,3 +86,15 @@ templates::Letter letter_for(const Routed& routed, const mail::Message& m, const
 }
 
 }  // namespace guichet::engine
+
+namespace guichet::engine {
+
+std::optional<std::string> response_due_on(const std::optional<std::string>& department, std::int64_t arrived,
+                                           const IngestOptions& options) {
+  if (!department || !options.directory) return std::nullopt;
+  const auto* dep = options.directory->department(*department);
+  if (!dep || !dep->response_target) return std::nullopt;
+  return calendar::deemed_decision_date(calendar::local_date(arrived), *dep->response_target, options.region).iso();
+}
+
+}  // namespace guichet::engine

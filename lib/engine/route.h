@@ -36,6 +36,11 @@ struct Routed {
 Result<Routed> route(store::Store& store, const mail::Message& m, const IngestOptions& options, std::int64_t arrived,
                      bool trace = false);
 
+// The date the department's response target (`response_target` in the directory) falls on for mail
+// received at `arrived`, in working days of the region; nullopt without a target.
+std::optional<std::string> response_due_on(const std::optional<std::string>& department, std::int64_t arrived,
+                                           const IngestOptions& options);
+
 // The variables of the acknowledgement of a request routed this way.
 templates::Letter letter_for(const Routed& routed, const mail::Message& m, const std::string& reference,
                              std::int64_t arrived, const IngestOptions& options);

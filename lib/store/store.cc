@@ -409,6 +409,20 @@ Result<void> Store::merge(std::int64_t into, std::int64_t from, std::int64_t now
   return {};
 }
 
+Result<std::string> Store::promote(std::int64_t id, int year, std::int64_t now) {
+  // The reference is in the search index: out with the old row, in with the new.
+  if (auto r = index_request(id, true); !r) return r.error();
+  auto ref = next_reference(*impl_, year);
+  if (!ref) return ref.error();
+  auto st = impl_->stmt("UPDATE requests SET kind = 'request', reference = ?2, updated_at = ?3 WHERE id = ?1 AND kind = 'machine'");
+  if (!st) return st.error();
+  (*st)->bind(1, id).bind(2, *ref).bind(3, now);
+  if (auto r = (*st)->run(); !r) return r.error();
+  if (impl_->db.changes() != 1) return make_error(Errc::data, "request " + std::to_string(id) + " is not machine mail");
+  if (auto r = index_request(id, false); !r) return r.error();
+  return *ref;
+}
+
 Result<std::string> Store::split(std::int64_t message_row, int year, std::int64_t now) {
   auto ref = next_reference(*impl_, year);
   if (!ref) return ref.error();

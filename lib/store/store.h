@@ -272,6 +272,8 @@ class Store {
   // The reference the next request received in `year` will get (read-only: `rules test`).
   Result<std::string> peek_reference(int year);
   Result<std::pair<std::int64_t, std::string>> create_request(const NewRequest& r, std::int64_t now);
+  // Machine mail `id` becomes a request: kind request and the next reference of `year`, returned.
+  Result<std::string> promote(std::int64_t id, int year, std::int64_t now);
   Result<std::int64_t> add_message(const NewMessage& m, const mail::Message& parsed, std::int64_t now);
   Result<void> add_source(std::int64_t message_row, const Source& s, std::int64_t now);
   // Records a message's own Message-ID and, as placeholders, those it references.

@@ -1,10 +1,8 @@
 #include "transport/imap.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
-#include <cstring>
-#include <sstream>
+#include <cctype>
+#include <optional>
 
 #include "util/strings.h"
 
@@ -12,49 +10,8 @@ namespace guichet::transport {
 
 namespace {
 
-size_t append_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-int debug_lines(CURL*, curl_infotype type, char* data, size_t size, void* user) {
-  if (type != CURLINFO_HEADER_IN) return 0;
-  std::string line(data, size);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-  // Tagged answers ("A005 NO [TRYCREATE] Mailbox doesn't exist") carry the reason of a failure.
-  auto sp = line.find(' ');
-  if (sp != std::string::npos && line[0] != '*' && line[0] != '+') {
-    std::string rest = line.substr(sp + 1);
-    if (rest.rfind("NO", 0) == 0 || rest.rfind("BAD", 0) == 0) *static_cast<std::string*>(user) = rest;
-  }
-  return 0;
-}
-
-std::string percent_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '%')
-      out += "%25";
-    else
-      out.push_back(c);
-  }
-  return out;
-}
-
-std::string url_path(const std::string& s) {
-  std::string out;
-  static const char hex[] = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '&' || c == ',' || c == '+') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
+// Dovecot refuses command lines over 64 KiB; 1,000 UIDs, however sparse, stay far below.
+constexpr size_t kUidsPerCommand = 1000;
 
 std::string url_decode(const std::string& s) {
   std::string out;
@@ -79,138 +36,107 @@ std::string quoted(const std::string& folder) {
   return out + "\"";
 }
 
-std::vector<std::uint32_t> numbers_after(const std::string& text, const std::string& keyword) {
+std::vector<std::vector<std::uint32_t>> in_groups(std::vector<std::uint32_t> uids) {
+  std::sort(uids.begin(), uids.end());
+  std::vector<std::vector<std::uint32_t>> groups;
+  for (size_t i = 0; i < uids.size(); i += kUidsPerCommand)
+    groups.emplace_back(uids.begin() + static_cast<std::ptrdiff_t>(i),
+                        uids.begin() + static_cast<std::ptrdiff_t>(std::min(uids.size(), i + kUidsPerCommand)));
+  return groups;
+}
+
+std::vector<std::uint32_t> searched(const std::vector<ImapLine>& lines) {
   std::vector<std::uint32_t> out;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("* " + keyword, 0) != 0) continue;
-    std::istringstream words(line.substr(2 + keyword.size()));
-    for (std::string w; words >> w;) {
-      if (!w.empty() && std::all_of(w.begin(), w.end(), ::isdigit))
-        out.push_back(static_cast<std::uint32_t>(std::stoul(w)));
-    }
+  for (const ImapLine& l : lines) {
+    auto n = search_numbers(l);
+    out.insert(out.end(), n.begin(), n.end());
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
+std::string folder_of(const std::string& url) {
+  const size_t scheme_end = url.find("://");
+  const size_t path = scheme_end == std::string::npos ? std::string::npos : url.find('/', scheme_end + 3);
+  std::string folder = path == std::string::npos ? "" : url_decode(url.substr(path + 1));
+  return folder.empty() ? "INBOX" : folder;
+}
+
 }  // namespace
 
-ImapMailbox::ImapMailbox(ImapSettings s) : s_(std::move(s)) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  // imap://host:port/Folder → server and folder.
-  const size_t scheme_end = s_.url.find("://");
-  const size_t path = scheme_end == std::string::npos ? std::string::npos : s_.url.find('/', scheme_end + 3);
-  server_ = path == std::string::npos ? s_.url : s_.url.substr(0, path);
-  folder_ = path == std::string::npos ? "" : url_decode(s_.url.substr(path + 1));
-  if (folder_.empty()) folder_ = "INBOX";
-}
-
-ImapMailbox::~ImapMailbox() {
-  if (handle_) curl_easy_cleanup(static_cast<CURL*>(handle_));
-}
+ImapMailbox::ImapMailbox(ImapSettings s) : conn_(std::move(s)), folder_(folder_of(conn_.settings().url)) {}
 
 void ImapMailbox::reset() {
-  if (handle_) curl_easy_cleanup(static_cast<CURL*>(handle_));
-  handle_ = nullptr;
-  caps_.reset();
+  conn_.close();
+  selected_in_ = 0;
 }
 
-Result<std::string> ImapMailbox::perform(const std::string& url, const std::string& request) {
-  if (!handle_) {
-    CURL* h = curl_easy_init();
-    if (!h) return make_error(Errc::temp_fail, "curl_easy_init failed");
-    handle_ = h;
-    // Before the first perform, or long SEARCH answers are cut without an error.
-    curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
-    const Credentials& c = s_.credentials;
-    if (!c.user.empty()) curl_easy_setopt(h, CURLOPT_USERNAME, c.user.c_str());
-    if (!c.bearer.empty()) {
-      curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c.bearer.c_str());
-      curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
-    } else if (!c.password.empty()) {
-      curl_easy_setopt(h, CURLOPT_PASSWORD, c.password.c_str());
-    }
-    // imap:// never upgrades by itself: STARTTLS or nothing, unless the config says plain text.
-    if (s_.tls_required && istarts_with(s_.url, "imap://"))
-      curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
-    if (!s_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, s_.ca_file.c_str());
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(s_.timeout_seconds));
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(s_.timeout_seconds));
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &append_body);
-    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, &debug_lines);
-    curl_easy_setopt(h, CURLOPT_DEBUGDATA, &server_text_);
-    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+Result<void> ImapMailbox::select() {
+  auto lines = conn_.run("SELECT " + quoted(folder_));
+  if (!lines) return lines.error();
+  ImapStatus st;
+  std::optional<std::uint32_t> validity, next;
+  for (const ImapLine& l : *lines) {
+    if (auto n = untagged_number(l, "EXISTS")) st.messages = *n;
+    if (auto v = response_code_number(l, "UIDVALIDITY")) validity = v;
+    if (auto n = response_code_number(l, "UIDNEXT")) next = n;
   }
-  CURL* h = static_cast<CURL*>(handle_);
-  std::string body;
-  server_text_.clear();
-  const std::string escaped = percent_escape(request);
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.empty() ? nullptr : escaped.c_str());
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-  const CURLcode rc = curl_easy_perform(h);
-  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, nullptr);
-  if (rc == CURLE_OK) return body;
-  std::string what = std::string(curl_easy_strerror(rc));
-  if (!server_text_.empty()) what += ": " + server_text_;
-  const std::string where = request.empty() ? url : request;
-  if (rc == CURLE_QUOTE_ERROR) return make_error(Errc::data, where + ": " + what);
-  if (rc == CURLE_REMOTE_FILE_NOT_FOUND) return make_error(Errc::data, where + ": " + what);
-  return make_error(Errc::temp_fail, where + ": " + what);
+  if (!validity) return make_error(Errc::temp_fail, "SELECT " + folder_ + ": the server gave no UIDVALIDITY");
+  if (!next) {
+    // RFC 3501 requires it, some servers forget it on an empty folder: STATUS says it.
+    auto status = conn_.run("STATUS " + quoted(folder_) + " (UIDNEXT)");
+    if (!status) return status.error();
+    for (const ImapLine& l : *status) {
+      const size_t p = l.text.find("UIDNEXT ");
+      if (p != std::string::npos) next = static_cast<std::uint32_t>(std::stoul(l.text.substr(p + 8)));
+    }
+  }
+  st.uidvalidity = *validity;
+  st.uidnext = next.value_or(1);
+  selected_status_ = st;
+  selected_in_ = conn_.generation();
+  return {};
 }
 
-Result<std::string> ImapMailbox::command(const std::string& url, const std::string& request) {
-  auto r = perform(url, request);
-  if (r || r.error().code != Errc::temp_fail) return r;
-  // A connection the server dropped fails once: reconnect and try again, once.
-  reset();
-  return perform(url, request);
+Result<void> ImapMailbox::select_if_needed() {
+  if (conn_.is_open() && selected_in_ == conn_.generation()) return {};
+  if (auto r = conn_.open(); !r) return r;
+  return select();
+}
+
+Result<std::vector<ImapLine>> ImapMailbox::command(const std::string& command, bool on_folder) {
+  for (int attempt = 0;; ++attempt) {
+    Result<std::vector<ImapLine>> r = std::vector<ImapLine>{};
+    auto ready = on_folder ? select_if_needed() : conn_.open();
+    r = ready ? conn_.run(command) : Result<std::vector<ImapLine>>(ready.error());
+    if (r || r.error().code != Errc::temp_fail || attempt == 1) return r;
+    reset();  // a connection the server dropped fails once: a new one, once
+  }
 }
 
 Result<ImapStatus> ImapMailbox::status() {
-  auto out = command(server_ + "/", "STATUS " + quoted(folder_) + " (UIDVALIDITY UIDNEXT MESSAGES)");
-  if (!out) return out.error();
-  ImapStatus st;
-  auto num = [&](const std::string& key) -> std::optional<std::uint32_t> {
-    auto p = out->find(key + " ");
-    if (p == std::string::npos) return std::nullopt;
-    return static_cast<std::uint32_t>(std::stoul(out->substr(p + key.size() + 1)));
-  };
-  auto v = num("UIDVALIDITY"), n = num("UIDNEXT"), m = num("MESSAGES");
-  if (!v || !n) return make_error(Errc::temp_fail, "STATUS " + folder_ + ": unexpected answer: " + *out);
-  st.uidvalidity = *v;
-  st.uidnext = *n;
-  st.messages = m.value_or(0);
-  return st;
+  for (int attempt = 0;; ++attempt) {
+    auto r = conn_.open();
+    if (r) r = select();
+    if (r) return selected_status_;
+    if (r.error().code != Errc::temp_fail || attempt == 1) return r.error();
+    reset();
+  }
 }
 
 Result<std::set<std::string>> ImapMailbox::capabilities() {
-  if (caps_) return *caps_;
-  auto out = command(server_ + "/", "CAPABILITY");
-  if (!out) return out.error();
-  std::set<std::string> caps;
-  std::istringstream lines(*out);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("* CAPABILITY", 0) != 0) continue;
-    std::istringstream words(line.substr(12));
-    for (std::string w; words >> w;) caps.insert(to_lower(w));
-  }
-  caps_ = caps;
-  return caps;
+  if (auto r = command("NOOP", false); !r) return r.error();
+  return conn_.capabilities();
 }
 
 Result<std::vector<std::uint32_t>> ImapMailbox::uids_after(std::uint32_t after) {
-  // On a folder this connection already has selected, a server only shows mail that arrived
-  // since the last command once it has told us about it (EXISTS): NOOP first, or new mail would
-  // wait one more poll interval.
-  if (auto noop = command(server_ + "/" + url_path(mutf7(folder_)), "NOOP"); !noop) return noop.error();
-  auto out = command(server_ + "/" + url_path(mutf7(folder_)), "UID SEARCH UID " + std::to_string(after + 1) + ":*");
+  // A server shows mail that arrived since the last command only once it has said so (EXISTS),
+  // which it does in the answer to any command: NOOP first.
+  if (auto noop = command("NOOP"); !noop) return noop.error();
+  auto out = command("UID SEARCH UID " + std::to_string(after + 1) + ":*");
   if (!out) return out.error();
-  auto uids = numbers_after(*out, "SEARCH");
+  auto uids = searched(*out);
   // "n:*" always includes the highest UID, even when it is below n.
   uids.erase(std::remove_if(uids.begin(), uids.end(), [after](std::uint32_t u) { return u <= after; }), uids.end());
   return uids;
@@ -218,75 +144,103 @@ Result<std::vector<std::uint32_t>> ImapMailbox::uids_after(std::uint32_t after) 
 
 Result<std::vector<std::uint32_t>> ImapMailbox::uids_since(const std::string& date) {
   static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (date.size() != 10) return make_error(Errc::config, "bad date " + date);
   const int y = std::stoi(date.substr(0, 4)), m = std::stoi(date.substr(5, 2)), d = std::stoi(date.substr(8, 2));
   if (m < 1 || m > 12) return make_error(Errc::config, "bad date " + date);
   const std::string imap_date = std::to_string(d) + "-" + months[m - 1] + "-" + std::to_string(y);
-  auto out = command(server_ + "/" + url_path(mutf7(folder_)), "UID SEARCH SINCE " + imap_date);
+  auto out = command("UID SEARCH SINCE " + imap_date);
   if (!out) return out.error();
-  return numbers_after(*out, "SEARCH");
+  return searched(*out);
 }
 
 Result<std::map<std::uint32_t, std::set<std::string>>> ImapMailbox::flags(const std::vector<std::uint32_t>& uids) {
   std::map<std::uint32_t, std::set<std::string>> out;
-  if (uids.empty()) return out;
-  auto text = command(server_ + "/" + url_path(mutf7(folder_)), "UID FETCH " + uid_set(uids) + " (FLAGS)");
-  if (!text) return text.error();
-  std::istringstream lines(*text);
-  for (std::string line; std::getline(lines, line);) {
-    auto u = line.find("UID ");
-    auto f = line.find("FLAGS (");
-    if (u == std::string::npos || f == std::string::npos) continue;
-    const auto uid = static_cast<std::uint32_t>(std::stoul(line.substr(u + 4)));
-    auto close = line.find(')', f);
-    std::istringstream words(line.substr(f + 7, close - f - 7));
-    auto& set = out[uid];
-    for (std::string w; words >> w;) set.insert(w);
+  for (const auto& group : in_groups(uids)) {
+    auto lines = command("UID FETCH " + uid_set(group) + " (UID FLAGS)");
+    if (!lines) return lines.error();
+    for (ImapLine& l : *lines) {
+      auto item = parse_fetch(l);
+      if (item && item->uid && item->flags) out[*item->uid] = *item->flags;
+    }
   }
   return out;
 }
 
 Result<std::set<std::uint32_t>> ImapMailbox::seen(const std::vector<std::uint32_t>& uids) {
   std::set<std::uint32_t> out;
-  if (uids.empty()) return out;
-  auto text = command(server_ + "/" + url_path(mutf7(folder_)), "UID SEARCH UID " + uid_set(uids) + " SEEN");
-  if (!text) return text.error();
-  for (auto u : numbers_after(*text, "SEARCH")) out.insert(u);
+  for (const auto& group : in_groups(uids)) {
+    auto lines = command("UID SEARCH UID " + uid_set(group) + " SEEN");
+    if (!lines) return lines.error();
+    for (auto u : searched(*lines)) out.insert(u);
+  }
   return out;
 }
 
+Result<void> ImapMailbox::fetch_each(const std::vector<std::uint32_t>& uids, std::uint32_t uidvalidity,
+                                     const std::function<bool(std::uint32_t, std::string&)>& each) {
+  for (const auto& group : in_groups(uids)) {
+    if (auto r = select_if_needed(); !r) {
+      reset();
+      if (r = select_if_needed(); !r) return r;
+    }
+    if (selected_status_.uidvalidity != uidvalidity)
+      return make_error(Errc::data, folder_ + ": UIDVALIDITY is now " + std::to_string(selected_status_.uidvalidity) +
+                                        ", not " + std::to_string(uidvalidity) + ": the folder was recreated");
+    bool stopped = false;
+    // Each message goes on as soon as its literal is complete, while the next ones still arrive.
+    auto r = conn_.run("UID FETCH " + uid_set(group) + " (UID BODY.PEEK[])", [&](ImapLine& line) {
+      auto item = parse_fetch(line);
+      // Other FETCH responses may come unasked (a flag another client changed): not ours.
+      if (!item || !item->uid || !item->body) return true;
+      if (!std::binary_search(group.begin(), group.end(), *item->uid)) return true;
+      if (!each(*item->uid, *item->body)) stopped = true;
+      return !stopped;
+    });
+    if (stopped) return {};
+    if (!r) return r.error();
+  }
+  return {};
+}
+
 Result<std::string> ImapMailbox::fetch(std::uint32_t uid, std::uint32_t uidvalidity) {
-  // ;UIDVALIDITY= makes curl refuse the fetch if the folder was recreated meanwhile.
-  return command(server_ + "/" + url_path(mutf7(folder_)) + ";UIDVALIDITY=" + std::to_string(uidvalidity) +
-                     ";UID=" + std::to_string(uid),
-                 "");
+  std::optional<std::string> raw;
+  auto r = fetch_each({uid}, uidvalidity, [&](std::uint32_t, std::string& body) {
+    raw = std::move(body);
+    return true;
+  });
+  if (!r) return r.error();
+  if (!raw) return make_error(Errc::data, folder_ + ": no message with UID " + std::to_string(uid));
+  return std::move(*raw);
 }
 
 Result<void> ImapMailbox::store_flags(const std::vector<std::uint32_t>& uids, bool add, const std::string& flags) {
-  if (uids.empty()) return {};
-  auto r = command(server_ + "/" + url_path(mutf7(folder_)),
-                   "UID STORE " + uid_set(uids) + (add ? " +FLAGS.SILENT (" : " -FLAGS.SILENT (") + flags + ")");
-  if (!r) return r.error();
+  for (const auto& group : in_groups(uids)) {
+    auto r = command("UID STORE " + uid_set(group) + (add ? " +FLAGS.SILENT (" : " -FLAGS.SILENT (") + flags + ")");
+    if (!r) return r.error();
+  }
   return {};
 }
 
 Result<void> ImapMailbox::move(const std::vector<std::uint32_t>& uids, const std::string& folder) {
-  if (uids.empty()) return {};
   auto caps = capabilities();
   if (!caps) return caps.error();
-  const std::string url = server_ + "/" + url_path(mutf7(folder_));
-  const std::string set = uid_set(uids);
-  if (caps->count("move")) {
-    auto r = command(url, "UID MOVE " + set + " " + quoted(folder));
-    if (!r) return r.error();
-    return {};
+  for (const auto& group : in_groups(uids)) {
+    const std::string set = uid_set(group);
+    if (caps->count("move")) {
+      if (auto r = command("UID MOVE " + set + " " + quoted(folder)); !r) return r.error();
+      continue;
+    }
+    if (auto r = command("UID COPY " + set + " " + quoted(folder)); !r) return r.error();
+    if (auto r = store_flags(group, true, "\\Deleted"); !r) return r;
+    // UID EXPUNGE (UIDPLUS) removes only these; a plain EXPUNGE would also take what a human deleted.
+    if (auto r = command(caps->count("uidplus") ? "UID EXPUNGE " + set : std::string("EXPUNGE")); !r) return r.error();
   }
-  auto copy = command(url, "UID COPY " + set + " " + quoted(folder));
-  if (!copy) return copy.error();
-  if (auto r = store_flags(uids, true, "\\Deleted"); !r) return r;
-  // UID EXPUNGE (UIDPLUS) removes only these; a plain EXPUNGE would also take what a human deleted.
-  auto ex = command(url, caps->count("uidplus") ? "UID EXPUNGE " + set : std::string("EXPUNGE"));
-  if (!ex) return ex.error();
   return {};
+}
+
+Result<bool> ImapMailbox::idle(std::chrono::milliseconds max, const std::function<bool()>& stop) {
+  if (auto r = select_if_needed(); !r) return r.error();
+  return conn_.idle(max, stop);
 }
 
 std::string ImapMailbox::uid_set(std::vector<std::uint32_t> uids) {
@@ -370,7 +324,7 @@ namespace {
 
 class ImapSource final : public Source {
  public:
-  explicit ImapSource(ImapSettings s) : url_(s.url), box_(std::move(s)) {}
+  explicit ImapSource(ImapSettings s) : url_(s.url), settings_(s), box_(std::move(s)) {}
 
   std::string describe() const override { return url_; }
   bool durable_uids() const override { return true; }
@@ -385,19 +339,18 @@ class ImapSource final : public Source {
   Result<std::string> fetch(std::uint32_t uid, std::uint32_t uidvalidity) override {
     return box_.fetch(uid, uidvalidity);
   }
+  Result<void> fetch_each(const std::vector<std::uint32_t>& uids, std::uint32_t uidvalidity,
+                          const std::function<bool(std::uint32_t, std::string&)>& each) override {
+    return box_.fetch_each(uids, uidvalidity, each);
+  }
+  std::unique_ptr<Watcher> watcher() const override;
 
   // A few commands over UID sets, whatever the number of messages.
   Result<void> finish(const std::vector<Owed>& owed, const After& after) override {
-    std::vector<std::uint32_t> all, unseen;
-    for (const Owed& o : owed) {
-      all.push_back(o.uid);
-      if (!o.was_seen) unseen.push_back(o.uid);
-    }
+    // BODY.PEEK[] left \Seen as a human left it: only our own flag to set.
+    std::vector<std::uint32_t> all;
+    for (const Owed& o : owed) all.push_back(o.uid);
     if (all.empty()) return {};
-    // Our fetch set \Seen: a message a human had not opened must look unopened again.
-    if (after.kind != After::Kind::seen) {
-      if (auto r = box_.store_flags(unseen, false, "\\Seen"); !r) return r;
-    }
     switch (after.kind) {
       case After::Kind::flag:
         return box_.store_flags(all, true, "$Guichet");
@@ -419,8 +372,27 @@ class ImapSource final : public Source {
 
  private:
   std::string url_;
+  ImapSettings settings_;
   ImapMailbox box_;
 };
+
+// IDLE on a second connection: the poller's own stays free for its commands.
+class ImapWatcher final : public Watcher {
+ public:
+  explicit ImapWatcher(ImapSettings s) : url_(s.url), box_(std::move(s)) {}
+  Result<bool> wait(std::chrono::milliseconds max, const std::function<bool()>& stop) override {
+    auto r = box_.idle(max, stop);
+    if (!r && r.error().code == Errc::temp_fail) box_.reset();
+    return r;
+  }
+  std::string describe() const override { return url_ + " (IDLE)"; }
+
+ private:
+  std::string url_;
+  ImapMailbox box_;
+};
+
+std::unique_ptr<Watcher> ImapSource::watcher() const { return std::make_unique<ImapWatcher>(settings_); }
 
 }  // namespace
 

@@ -1,6 +1,12 @@
 #include "transport/maildir_source.h"
 
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -11,6 +17,52 @@ namespace guichet::transport {
 namespace fs = std::filesystem;
 
 namespace {
+
+// inotify on new/: a file delivered there (renamed from tmp/, as every MDA does, or written in
+// place) wakes the daemon at once.
+class MaildirWatcher final : public Watcher {
+ public:
+  explicit MaildirWatcher(fs::path dir) : dir_(std::move(dir)) {}
+  ~MaildirWatcher() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  MaildirWatcher(const MaildirWatcher&) = delete;
+  MaildirWatcher& operator=(const MaildirWatcher&) = delete;
+
+  std::string describe() const override { return "inotify on " + (dir_ / "new").string(); }
+
+  Result<bool> wait(std::chrono::milliseconds max, const std::function<bool()>& stop) override {
+    if (fd_ < 0) {
+      fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+      if (fd_ < 0) return make_error(Errc::config, std::string("inotify: ") + std::strerror(errno));
+      const std::string watched = (dir_ / "new").string();
+      if (inotify_add_watch(fd_, watched.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+        const std::string why = std::strerror(errno);
+        ::close(fd_);
+        fd_ = -1;
+        return make_error(Errc::temp_fail, watched + ": " + why);
+      }
+    }
+    const auto deadline = std::chrono::steady_clock::now() + max;
+    while (!(stop && stop())) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 200))) > 0) {
+        alignas(inotify_event) char events[4096];
+        while (::read(fd_, events, sizeof events) > 0) {
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  fs::path dir_;
+  int fd_ = -1;
+};
 
 class MaildirSource final : public Source {
  public:
@@ -65,6 +117,7 @@ class MaildirSource final : public Source {
   }
 
   void reset() override {}
+  std::unique_ptr<Watcher> watcher() const override { return std::make_unique<MaildirWatcher>(dir_); }
 
  private:
   Result<void> list() {

@@ -7,7 +7,10 @@
 // is unit-tested with an in-memory source.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,6 +38,17 @@ struct Owed {
   bool was_seen = false;  // \Seen as a human left it, before our fetch
 };
 
+// Waits for new mail on a connection of its own (IMAP IDLE, inotify on a Maildir), so that the
+// poller can run at once instead of at its next interval. The poll stays: a watcher that fails
+// or goes quiet only delays mail to the next poll.
+class Watcher {
+ public:
+  virtual ~Watcher() = default;
+  // Until new mail may have come (true), `max` passed (false), or `stop` said so (false).
+  virtual Result<bool> wait(std::chrono::milliseconds max, const std::function<bool()>& stop) = 0;
+  virtual std::string describe() const = 0;
+};
+
 class Source {
  public:
   virtual ~Source() = default;
@@ -54,6 +68,19 @@ class Source {
   virtual Result<std::set<std::uint32_t>> seen(const std::vector<std::uint32_t>& uids) = 0;
   // The whole message, byte for byte. Errc::data when UIDVALIDITY is no longer `uidvalidity`.
   virtual Result<std::string> fetch(std::uint32_t uid, std::uint32_t uidvalidity) = 0;
+  // Every message of `uids` in order, each handed to `each` as it arrives (false stops); a UID no
+  // longer there is skipped. The default fetches one by one; IMAP asks for all of them at once.
+  virtual Result<void> fetch_each(const std::vector<std::uint32_t>& uids, std::uint32_t uidvalidity,
+                                  const std::function<bool(std::uint32_t, std::string&)>& each) {
+    for (std::uint32_t uid : uids) {
+      auto raw = fetch(uid, uidvalidity);
+      if (!raw) return raw.error();
+      if (!each(uid, *raw)) return {};
+    }
+    return {};
+  }
+  // A watcher for this source, or nullptr when it has none.
+  virtual std::unique_ptr<Watcher> watcher() const { return nullptr; }
   // Tells the source that `owed` are committed: flags, \Seen put back as a human left it, a move.
   virtual Result<void> finish(const std::vector<Owed>& owed, const After& after) = 0;
   // Where message `uid` was read from, for the message's sources ("3/17", a file name).

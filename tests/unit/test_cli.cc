@@ -71,15 +71,18 @@ TEST_CASE("ingest a Maildir, then list and show", "[cli]") {
   std::vector<json> outcomes;
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) outcomes.push_back(json::parse(line));
-  // The demo inbox: 7 new requests, a reply, a relance and a subject reference attached, and the
-  // same mail delivered twice.
+  // The demo inbox: 6 new requests and an out-of-office kept apart, a reply, a relance and a
+  // subject reference attached, and the same mail delivered twice.
   REQUIRE(outcomes.size() == 11);
   std::map<std::string, int> count;
+  std::string machine;
   for (const auto& o : outcomes) {
     ++count[o["outcome"].get<std::string>()];
     CHECK(o["reference"].is_string());
+    if (o["action"] == "machine") machine = o["reference"];
   }
   CHECK(count["new_request"] == 7);
+  CHECK(machine == "M2026-000001");
   CHECK(count["attached"] == 3);
   CHECK(count["duplicate"] == 1);
 
@@ -232,6 +235,29 @@ TEST_CASE("the demo configuration routes each request to its service and agent",
   CHECK(voirie["delay"] == "2 mois");
   CHECK(voirie["deemed_decision_on"] == "2027-01-11");  // 9 November 2026 + 2 months, a Monday
   CHECK(voirie["events"][0]["detail"]["rules"][0] == "Voirie, éclairage et signalisation");
+}
+
+TEST_CASE("list --machine shows the out-of-office kept apart, promote makes it a request", "[cli][machine]") {
+  TempDir dir;
+  std::string args = "--config " + q(std::string(GUICHET_SOURCE_DIR) + "/etc/demo/guichet.yaml") + " --db " + q(dir.str("g.db"));
+  REQUIRE(run_guichet("ingest --mailbox mairie " + args + " " + q(std::string(GUICHET_SOURCE_DIR) + "/etc/demo/inbox")).status == 0);
+  json machine = json::parse(run_guichet("list --json --machine " + args).out);
+  REQUIRE(machine.size() == 1);
+  CHECK(machine[0]["kind"] == "machine");
+  const size_t requests = json::parse(run_guichet("list --json " + args).out).size();
+  auto p = run_guichet("promote " + args + " --actor accueil M2026-000001");
+  INFO(p.err);
+  REQUIRE(p.status == 0);
+  CHECK(p.out.find("M2026-000001 is now request 2026-000007") != std::string::npos);
+  CHECK(json::parse(run_guichet("list --json --machine " + args).out).empty());
+  CHECK(json::parse(run_guichet("list --json " + args).out).size() == requests + 1);
+  json shown = json::parse(run_guichet("show --json " + args + " 2026-000007").out);
+  bool promoted = false;
+  for (const auto& e : shown["events"]) promoted |= e["kind"] == "promoted" && e["actor"] == "accueil";
+  CHECK(promoted);
+  // Twice, or a request that was never machine mail: refused, nothing changes.
+  CHECK(run_guichet("promote " + args + " 2026-000007").status == 65);
+  CHECK(run_guichet("promote " + args + " M2026-000099").status == 65);
 }
 
 namespace {

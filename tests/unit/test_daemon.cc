@@ -268,6 +268,44 @@ TEST_CASE("serve: Dovecot stopped then started, the daemon recovers by itself an
   kill(town.daemon.pid(), SIGTERM);
 }
 
+TEST_CASE("serve: with IDLE, new mail is acknowledged within seconds although the poll interval is 30 s",
+          "[daemon][dovecot][idle]") {
+  Town town;
+  std::string conf = test::read_file(town.dir.str("guichet.yaml"));
+  conf.replace(conf.find("poll_seconds: 1"), 15, "poll_seconds: 30");
+  test::write_file(town.dir.path() / "guichet.yaml", conf);
+  town.dovecot.deliver(resident_mail(1));
+  // Whether resident n has had their acknowledgement.
+  auto acknowledged = [&](int n) {
+    const std::string to = "resident" + std::to_string(n) + "@example.org>";
+    for (const auto& m : town.smtp.received()) {
+      const size_t line = m.find("\nTo: ");
+      if (line != std::string::npos && m.find(to, line) < m.find('\n', line + 1)) return true;
+    }
+    return false;
+  };
+  town.start_daemon();
+  const bool first = town.wait_for([&] { return acknowledged(1); });
+  INFO(town.log());
+  REQUIRE(first);
+  // The first poll is over; the next one is 30 s away. Only IDLE can bring the next mail sooner.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (int i = 2; i <= 4; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    town.dovecot.deliver(resident_mail(i));
+    const bool done = town.wait_for([&] { return acknowledged(i); }, 20);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    INFO(town.log());
+    REQUIRE(done);
+    CHECK(took < std::chrono::seconds(5));
+  }
+  CHECK(town.requests().size() == 4);
+  kill(town.daemon.pid(), SIGTERM);
+  int status = 0;
+  waitpid(town.daemon.pid(), &status, 0);
+  CHECK(WEXITSTATUS(status) == 0);  // the IDLE connection let go at once
+}
+
 TEST_CASE("serve: SIGTERM during a run finishes the message in hand and exits 0 within 10 s", "[daemon][dovecot]") {
   Town town;
   for (int i = 1; i <= 150; ++i) town.dovecot.deliver(resident_mail(i));
@@ -348,8 +386,12 @@ TEST_CASE("serve --once on a Maildir: new/ moves to cur/ after the commit, ackno
   CHECK(count(dir.path() / "inbox/new") == 0);
   CHECK(count(dir.path() / "inbox/cur") == 11);
   json reqs = json::parse(test::run_guichet("list --json " + args).out);
-  CHECK(reqs.size() == 7);
-  // Six residents and one out-of-office: six acknowledgements, and a notice per agent.
+  CHECK(reqs.size() == 6);
+  // The out-of-office threads nowhere: kept apart, never answered.
+  json machine = json::parse(test::run_guichet("list --json --machine " + args).out);
+  REQUIRE(machine.size() == 1);
+  CHECK(machine[0]["reference"] == "M2026-000001");
+  // Six residents: six acknowledgements, and a notice per agent.
   int acks = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir.path() / "outbox/new"))
     acks += test::read_file(e.path().string()).find("Auto-Submitted: auto-replied") != std::string::npos;
@@ -359,7 +401,7 @@ TEST_CASE("serve --once on a Maildir: new/ moves to cur/ after the commit, ackno
   // Nothing left: a second cycle takes nothing and sends nothing.
   auto again = test::run_guichet("serve --once " + args);
   REQUIRE(again.status == 0);
-  CHECK(json::parse(test::run_guichet("list --json " + args).out).size() == 7);
+  CHECK(json::parse(test::run_guichet("list --json " + args).out).size() == 6);
   CHECK(count(dir.path() / "outbox/new") == 12);
 }
 

@@ -1,9 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include "helpers.h"
 #include "transport/mail_files.h"
+#include "transport/maildir_source.h"
 
 using namespace guichet;
 
@@ -73,4 +77,28 @@ TEST_CASE("a missing path is EX_NOINPUT", "[files]") {
   auto r = transport::read_mail_path("/nonexistent/guichet", [](transport::RawMail&&) -> Result<void> { return {}; });
   REQUIRE_FALSE(r);
   CHECK(r.error().code == Errc::no_input);
+}
+
+TEST_CASE("Maildir watcher: a mail renamed into new/ wakes it at once, nothing else does", "[files][maildir][idle]") {
+  test::TempDir dir;
+  for (const char* sub : {"new", "cur", "tmp"}) std::filesystem::create_directories(dir.path() / sub);
+  auto source = guichet::transport::make_maildir_source(dir.str(""));
+  auto watcher = source->watcher();
+  REQUIRE(watcher);
+  // Nothing: false after the wait.
+  auto quiet = watcher->wait(std::chrono::milliseconds(300), {});
+  REQUIRE(quiet);
+  CHECK_FALSE(*quiet);
+  // Written in tmp/ (not watched), then renamed into new/, as every MDA delivers.
+  std::thread mda([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    test::write_file(dir.path() / "tmp" / "1.mail", "Subject: x\r\n\r\ny\r\n");
+    std::filesystem::rename(dir.path() / "tmp" / "1.mail", dir.path() / "new" / "1.mail");
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  auto woken = watcher->wait(std::chrono::seconds(10), {});
+  mda.join();
+  REQUIRE(woken);
+  CHECK(*woken);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
 }

@@ -9,6 +9,7 @@
 #include "engine/connections.h"
 #include "engine/ingest.h"
 #include "engine/outbox.h"
+#include "engine/promote.h"
 #include "engine/setup.h"
 #include "helpers.h"
 #include "mail/compose.h"
@@ -450,14 +451,92 @@ TEST_CASE("a bounce of an acknowledgement is recorded on its request, not a new 
   CHECK(town.outbox("acknowledgement").size() == 1);  // and nothing answers the bounce
 }
 
-TEST_CASE("a rule's acknowledge: false and a mailbox without smtp queue nothing, and say why", "[outbox]") {
+TEST_CASE("machine mail that threads nowhere is kept apart, unanswered, and says why", "[outbox][machine]") {
   Town town;
   auto out = town.ingest(resident_mail("oof-demo@example.org", "Réponse automatique", "<lea@example.org>",
                                        "Auto-Submitted: auto-replied\r\n"));
+  CHECK(out.action == engine::Action::machine);
+  CHECK(out.reference.rfind("M2026-", 0) == 0);
   CHECK(town.outbox().empty());
-  auto why = town.events(out.reference, "acknowledgement_suppressed");
+  auto why = town.events(out.reference, "created");
   REQUIRE(why.size() == 1);
   CHECK(why[0].find("an automatic message") != std::string::npos);
+}
+
+TEST_CASE("promote: machine mail a person decides is a request gets a reference, a route, a notice", "[outbox][machine]") {
+  Town town;
+  // A newsletter-looking mail (List-Id) that is really a resident's question about a works notice.
+  auto kept = town.ingest(resident_mail("list-1@example.org", "Travaux rue Pasteur : quand ?",
+                                        "Léa Martin <lea.martin@example.org>", "List-Id: <quartier.example.org>\r\n"));
+  REQUIRE(kept.action == engine::Action::machine);
+  {
+    store::ListFilter machine;
+    machine.kind = store::RequestKind::machine;
+    auto rows = town.st->requests(machine);
+    REQUIRE(rows);
+    CHECK(rows->size() == 1);
+    auto requests = town.st->requests();
+    REQUIRE(requests);
+    CHECK(requests->empty());  // counted apart
+  }
+  auto tx = town.st->transaction();
+  REQUIRE(tx);
+  auto r = town.st->request(kept.reference);
+  REQUIRE(r);
+  REQUIRE(*r);
+  auto opt = engine::ingest_options(*town.setup, "voirie");
+  auto promoted = engine::promote(*town.st, **r, opt, "p.martin", town.clock.now());
+  INFO((promoted ? std::string() : promoted.error().message));
+  REQUIRE(promoted);
+  REQUIRE(tx->commit());
+  CHECK(promoted->reference == "2026-000001");
+  CHECK(promoted->department == "voirie");
+  auto after = town.st->request(promoted->reference);
+  REQUIRE(after);
+  REQUIRE(*after);
+  CHECK((*after)->kind == "request");
+  CHECK_FALSE((*after)->response_due_on.value_or("").empty());
+  auto ev = town.events(promoted->reference, "promoted");
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].find(kept.reference) != std::string::npos);
+  // The list sender is not answered automatically; the agent in charge hears of it all the same.
+  CHECK(town.outbox("acknowledgement").empty());
+  CHECK(town.outbox("notification").size() == 1);
+  // Promoting twice is refused, the old reference is gone.
+  auto again = town.st->request(promoted->reference);
+  REQUIRE(again);
+  auto twice = engine::promote(*town.st, **again, opt, "p.martin", town.clock.now());
+  REQUIRE_FALSE(twice);
+  CHECK(twice.error().code == Errc::data);
+}
+
+TEST_CASE("a person writing into machine mail kept apart gets a request of their own, linked", "[outbox][machine]") {
+  Town town;
+  auto bounce = town.ingest(
+      "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\nTo: voirie@champignac.example\r\n"
+      "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-x@mx.example.org>\r\n"
+      "Auto-Submitted: auto-replied\r\n\r\nThe mail could not be delivered.\r\n");
+  REQUIRE(bounce.action == engine::Action::machine);
+  // A clerk forwarded it to a resident, who answers it.
+  auto person = town.ingest(resident_mail("reply-x@example.org", "Re: Undelivered Mail Returned to Sender",
+                                          "Léa Martin <lea.martin@example.org>", "In-Reply-To: <dsn-x@mx.example.org>\r\n"));
+  CHECK(person.kind == threading::Decision::Kind::new_request);
+  CHECK(person.action == engine::Action::created);
+  CHECK(person.reference.rfind("2026-", 0) == 0);
+  CHECK(person.linked_to == bounce.reference);
+  CHECK(person.matched_by.find("machine mail") != std::string::npos);
+  CHECK(town.outbox("acknowledgement").size() == 1);
+}
+
+TEST_CASE("mail from the town's own address is a request, never acknowledged, and says why", "[outbox]") {
+  Town town;
+  // The town's own address writes: a request, never acknowledged.
+  auto out = town.ingest(resident_mail("own-1@example.org", "Note interne", "Voirie <voirie@champignac.example>"));
+  CHECK(out.action == engine::Action::created);
+  CHECK(town.outbox("acknowledgement").empty());
+  auto why = town.events(out.reference, "acknowledgement_suppressed");
+  REQUIRE(why.size() == 1);
+  CHECK(why[0].find("town's own addresses") != std::string::npos);
 }
 
 TEST_CASE("STARTTLS is required by default: a server without it gets nothing, the mail waits", "[outbox][smtp]") {
