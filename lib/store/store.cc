@@ -288,6 +288,27 @@ Result<std::vector<Store::SubjectOf>> Store::open_subjects_of(const std::string&
   return out;
 }
 
+Result<std::vector<Store::MailOf>> Store::open_mail_of(const std::string& sender, std::int64_t since) {
+  auto st = impl_->stmt(
+      "SELECT m.request_id, m.received_at FROM messages m JOIN requests q ON q.id = m.request_id "
+      "WHERE m.sender = ?1 AND m.received_at >= ?2 AND q.status <> 'closed' AND q.kind = 'request' "
+      "AND q.merged_into IS NULL ORDER BY m.id DESC LIMIT 200");
+  if (!st) return st.error();
+  (*st)->bind(1, sender).bind(2, since);
+  std::vector<std::pair<std::int64_t, std::int64_t>> rows;
+  if (auto r = (*st)->each([&](const Statement& s) { rows.emplace_back(s.int64(0), s.int64(1)); }); !r) return r.error();
+  std::vector<MailOf> out;
+  for (const auto& [id, at] : rows) {
+    auto req = impl_->stmt(std::string(kRequestState) + "WHERE id = ?1");
+    if (!req) return req.error();
+    (*req)->bind(1, id);
+    auto r = resolve(*impl_, **req);
+    if (!r) return r.error();
+    if (*r) out.push_back({std::move(**r), at});
+  }
+  return out;
+}
+
 Result<std::optional<RequestState>> Store::find_open_of_requester(const std::string& address,
                                                                   const std::string& subject_key) {
   auto st = impl_->stmt(std::string(kRequestState) +

@@ -254,6 +254,13 @@ class Store {
     std::string subject_key;
   };
   Result<std::vector<SubjectOf>> open_subjects_of(const std::string& sender, std::int64_t since);
+  // When `sender` wrote each of their messages in open requests since `since`: a mail citing
+  // "mon courriel du 3 novembre" belongs with the one request they wrote to that day.
+  struct MailOf {
+    RequestState request;
+    std::int64_t received_at = 0;
+  };
+  Result<std::vector<MailOf>> open_mail_of(const std::string& sender, std::int64_t since);
   // The newest open request whose requester is `address` and that has a message on this subject:
   // an answer sent to the resident without References (Outlook) belongs there.
   Result<std::optional<RequestState>> find_open_of_requester(const std::string& address, const std::string& subject_key);

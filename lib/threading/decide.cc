@@ -1,11 +1,13 @@
 #include "threading/decide.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "mail/dsn.h"
 #include "store/outbox.h"
 #include "threading/keys.h"
 #include "util/sha256.h"
+#include "util/local_time.h"
 #include "util/strings.h"
 
 namespace guichet::threading {
@@ -129,6 +131,23 @@ Decision decide(const mail::Message& m, const std::string& hash, const Lookups& 
   if (found.reply_to_requester)
     return with_notes(join(found.reply_to_requester->first, "reply-to-requester:" + found.reply_to_requester->second,
                            policy, now));
+  if (found.by_text_reference) {
+    if (found.text_reference_participates) {
+      Decision d = join(*found.by_text_reference, "text-reference:" + found.by_text_reference->reference, policy, now);
+      d.relance = d.kind == Decision::Kind::attach;
+      return with_notes(std::move(d));
+    }
+    Decision d;
+    d.kind = Decision::Kind::new_request;
+    d.linked_to = found.by_text_reference;
+    d.matched_by = "new, cites " + found.by_text_reference->reference + " (sender not a participant)";
+    return with_notes(std::move(d));
+  }
+  if (found.by_text_date) {
+    Decision d = join(found.by_text_date->first, "text-date:" + found.by_text_date->second, policy, now);
+    d.relance = d.kind == Decision::Kind::attach;
+    return with_notes(std::move(d));
+  }
   Decision d;
   d.kind = Decision::Kind::new_request;
   d.matched_by = "new";
@@ -243,6 +262,40 @@ Result<Lookups> look_up(store::Store& store, const mail::Message& m, const std::
         found.reply_to_requester = std::make_pair(std::move(**r), to_lower(a.address));
         return found;  // rule 10
       }
+    }
+  }
+  // Rule 11: what the resident's own text cites. Only for mail that would otherwise start a request.
+  if (!m.text.empty()) {
+    const LocalTime sent = local_time(now);
+    const TextCitation cited = text_citation(m.text, sent.year, sent.month);
+    if (cited.reference) {
+      auto r = store.find_request(*cited.reference);
+      if (!r) return r.error();
+      if (*r) {
+        found.by_text_reference = std::move(*r);
+        if (!keys.sender.empty()) {
+          auto p = store.is_participant(found.by_text_reference->id, keys.sender);
+          if (!p) return p.error();
+          found.text_reference_participates = *p;
+        }
+        return found;
+      }
+    }
+    if (cited.date && !keys.sender.empty()) {
+      // Their mail of that day, if it went to exactly one open request.
+      auto mail = store.open_mail_of(keys.sender, now - policy.relance_window * 3);
+      if (!mail) return mail.error();
+      std::optional<store::RequestState> match;
+      bool several = false;
+      for (auto& e : *mail) {
+        const LocalTime t = local_time(e.received_at);
+        char iso[16];
+        std::snprintf(iso, sizeof iso, "%04d-%02d-%02d", t.year, t.month, t.day);
+        if (*cited.date != iso) continue;
+        if (match && match->id != e.request.id) several = true;
+        match = std::move(e.request);
+      }
+      if (match && !several) found.by_text_date = std::make_pair(std::move(*match), *cited.date);
     }
   }
   return found;

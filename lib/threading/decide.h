@@ -68,6 +68,11 @@ struct Lookups {
   std::optional<std::pair<store::RequestState, std::string>> chaser;
   // Rule 10: the request and the requester's address the reply went to.
   std::optional<std::pair<store::RequestState, std::string>> reply_to_requester;
+  // Rule 11: the resident's own text cites a request's reference (and whether they take part in
+  // it), or the date of their one earlier mail in an open request.
+  std::optional<store::RequestState> by_text_reference;
+  bool text_reference_participates = false;
+  std::optional<std::pair<store::RequestState, std::string>> by_text_date;
 };
 
 struct Decision {

@@ -1,6 +1,7 @@
 #include "threading/keys.h"
 
 #include <cctype>
+#include <cstdio>
 #include <regex>
 
 #include "mail/encoded_words.h"
@@ -98,6 +99,73 @@ std::optional<std::string> subject_reference(std::string_view subject, std::stri
   if (!std::regex_search(folded, m, re)) return std::nullopt;
   std::string number = m[2].str();
   return m[1].str() + "-" + std::string(6 - number.size(), '0') + number;
+}
+
+TextCitation text_citation(std::string_view text, int year, int month) {
+  TextCitation out;
+  // The resident's own words: up to the first quoted line or "Le … a écrit", at most 3,000 bytes.
+  std::string own;
+  size_t pos = 0;
+  while (pos < text.size() && own.size() < 3000) {
+    size_t nl = text.find('\n', pos);
+    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    if (!line.empty() && line.front() == '>') break;
+    own.append(line).push_back(' ');
+  }
+  const std::string folded = fold_text(own);
+  static const std::regex reference(
+      "(?:ref|reference|demande|dossier|requete|courrier|courriel|mail|message)\\.?\\s*(?:n°|no|numero|num)?\\.?\\s*:?\\s*"
+      "(\\d{4})\\s*[-/]\\s*(\\d{1,6})(?!\\d|\\s*[-/]\\s*\\d)",  // not a date: 2026/11/03
+      std::regex::ECMAScript | std::regex::optimize);
+  // The regular expressions run only where a cheap scan finds what they need: most new mail cites
+  // nothing, and std::regex costs tens of microseconds per kilobyte.
+  auto year_number = [&] {
+    for (size_t i = 0; i + 5 < folded.size(); ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(folded[i])) || !std::isdigit(static_cast<unsigned char>(folded[i + 1])) ||
+          !std::isdigit(static_cast<unsigned char>(folded[i + 2])) || !std::isdigit(static_cast<unsigned char>(folded[i + 3])))
+        continue;
+      size_t j = i + 4;
+      while (j < folded.size() && folded[j] == ' ') ++j;
+      if (j < folded.size() && (folded[j] == '-' || folded[j] == '/')) return true;
+      i += 3;
+    }
+    return false;
+  };
+  std::smatch m;
+  if (year_number() && std::regex_search(folded, m, reference)) {
+    const std::string number = m[2].str();
+    out.reference = m[1].str() + "-" + std::string(6 - number.size(), '0') + number;
+  }
+  static const char* const months[] = {"janvier", "fevrier", "mars",      "avril",   "mai",      "juin",
+                                       "juillet", "aout",    "septembre", "octobre", "novembre", "decembre"};
+  // "mon courriel du 3 novembre [2026]", "ma demande du 03/11[/2026]", "mon mail en date du 3 nov."
+  static const std::regex dated(
+      "(?:courriel|mail|e-mail|email|message|demande|courrier|lettre|envoi)\\s+(?:en date\\s+)?du\\s+"
+      "(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\\s+)?(\\d{1,2})(?:er)?"
+      "(?:\\s+([a-z]+)\\.?|\\s*/\\s*(\\d{1,2}))(?:\\s*/?\\s*(\\d{4}))?",
+      std::regex::ECMAScript | std::regex::optimize);
+  if (folded.find(" du ") != std::string::npos && std::regex_search(folded, m, dated)) {
+    const int day = std::stoi(m[1].str());
+    int mon = 0;
+    if (m[2].matched) {
+      const std::string word = m[2].str();
+      for (int i = 0; i < 12; ++i) {
+        const std::string full = months[i];
+        // "nov", "novembre", "sept": a month's name or the first three letters of it at least.
+        if (word.size() >= 3 && full.compare(0, word.size(), word) == 0) mon = i + 1;
+      }
+    } else if (m[3].matched) {
+      mon = std::stoi(m[3].str());
+    }
+    int y = m[4].matched ? std::stoi(m[4].str()) : (mon > month ? year - 1 : year);
+    if (mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && y > 1990 && y < 2200) {
+      char iso[16];
+      std::snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, mon, day);
+      out.date = iso;
+    }
+  }
+  return out;
 }
 
 std::string thread_index_key(std::string_view thread_index) {

@@ -29,6 +29,17 @@ bool chases(std::string_view subject_key, std::string_view earlier_key);
 // "2026-000042" when the subject names a request; `prefix` is the configured tag ("Réf.").
 std::optional<std::string> subject_reference(std::string_view subject, std::string_view prefix = "R\xC3\xA9" "f.");
 
+// What the first lines a resident writes (their own text, before any quoted mail) say about an
+// earlier request: a reference ("ma demande n° 2026-42", "dossier 2026-000042", "Réf. 2026-42"),
+// and the date of an earlier mail ("mon courriel du 3 novembre", "mon mail du 03/11",
+// "ma demande du 3 novembre 2026"). `year` fills a date written without one (the year of the mail,
+// or the one before for a month after the mail's).
+struct TextCitation {
+  std::optional<std::string> reference;  // "2026-000042"
+  std::optional<std::string> date;       // "2026-11-03"
+};
+TextCitation text_citation(std::string_view text, int year, int month);
+
 // Hex of the first 22 bytes of a Thread-Index, or "" when it is absent or too short.
 std::string thread_index_key(std::string_view thread_index);
 

@@ -9,6 +9,7 @@
 #include "helpers.h"
 #include "routing/rules.h"
 #include "threading/keys.h"
+#include "util/local_time.h"
 
 using namespace guichet;
 using threading::Decision;
@@ -590,4 +591,85 @@ agents:
   auto fixed_absent = engine::choose_agent(t.st, *dir, std::string("a2"), "voirie", {2026, 11, 4});
   REQUIRE(fixed_absent);
   CHECK(*fixed_absent == std::optional<std::string>("chef"));  // absent, no backup: the head
+}
+
+TEST_CASE("a new mail whose text cites the request: its reference in any form", "[threading][citation]") {
+  for (const std::string text :
+       {"Concernant ma demande n° 2026-1, je n'ai rien reçu.", "Suite à mon dossier 2026-000001 : toujours rien.",
+        "Bonjour,\nRéf. 2026-1 : où en est-on ?", "Ma requête numéro 2026/1 est restée sans suite.",
+        "Je reviens vers vous pour la demande N°2026-000001."}) {
+    INFO(text);
+    Town t;
+    auto first = t.ingest(t.mail("From: Léa Martin <lea@orange.example>\nSubject: Lampadaire éteint rue Pasteur\n"
+                                 "Message-ID: <c1@orange.example>"));
+    REQUIRE(first.reference == "2026-000001");
+    t.days_later(9);
+    auto again = t.ingest(
+        t.mail("From: lea@orange.example\nSubject: Toujours rien\nMessage-ID: <c2@orange.example>", text + "\n"));
+    CHECK(again.kind == Kind::attach);
+    CHECK(again.reference == first.reference);
+    CHECK(again.relance);
+    CHECK(again.matched_by == "text-reference:2026-000001");
+    CHECK(t.requests() == 1);
+  }
+  // Someone else citing it starts their own request, linked; a date is not a reference.
+  Town t;
+  auto first = t.ingest(t.mail("From: lea@orange.example\nSubject: Lampadaire\nMessage-ID: <c3@orange.example>"));
+  auto stranger = t.ingest(t.mail("From: paul@free.example\nSubject: Moi aussi\nMessage-ID: <c4@free.example>",
+                                  "Comme la demande 2026-1 de ma voisine.\n"));
+  CHECK(stranger.kind == Kind::new_request);
+  CHECK(stranger.linked_to == first.reference);
+  auto dated = t.ingest(t.mail("From: lea@orange.example\nSubject: Autre chose\nMessage-ID: <c5@orange.example>",
+                               "Mon message 2026/01/03 parlait d'autre chose.\n"));
+  CHECK(dated.kind == Kind::new_request);
+}
+
+TEST_CASE("a new mail whose text cites the date of the resident's earlier mail", "[threading][citation]") {
+  static const char* months[] = {"janvier", "février", "mars",      "avril",   "mai",      "juin",
+                                 "juillet", "août",    "septembre", "octobre", "novembre", "décembre"};
+  Town t;
+  auto first = t.ingest(t.mail("From: Léa Martin <lea@orange.example>\nSubject: Lampadaire éteint rue Pasteur\n"
+                               "Message-ID: <d1@orange.example>"));
+  const LocalTime sent = local_time(t.request(first.reference).received_at);
+  t.days_later(12);
+  const std::string day = std::to_string(sent.day);
+  char numeric[16];
+  std::snprintf(numeric, sizeof numeric, "%02d/%02d", sent.day, sent.month);
+  int n = 2;
+  for (const std::string& text :
+       {"Suite à mon courriel du " + day + " " + months[sent.month - 1] + ", je n'ai pas de réponse.",
+        "Je vous ai écrit un mail du " + std::string(numeric) + " resté sans réponse.",
+        "Ma demande du " + day + " " + std::string(months[sent.month - 1]).substr(0, 3) + ". " +
+            std::to_string(sent.year) + " attend toujours."}) {
+    INFO(text);
+    // Each under a subject of its own: the same subject twice would be rule 7's relance.
+    const std::string id = std::to_string(n++);
+    auto again = t.ingest(t.mail("From: lea@orange.example\nSubject: Sans réponse " + id + "\nMessage-ID: <d" + id +
+                                     "@orange.example>",
+                                 text + "\n"));
+    CHECK(again.kind == Kind::attach);
+    CHECK(again.reference == first.reference);
+    CHECK(again.relance);
+    char iso[16];
+    std::snprintf(iso, sizeof iso, "%04d-%02d-%02d", sent.year, sent.month, sent.day);
+    CHECK(again.matched_by == std::string("text-date:") + iso);
+  }
+  // A day they did not write on, or a date without "my mail of": a new request.
+  auto other_day = t.ingest(t.mail("From: lea@orange.example\nSubject: Encore\nMessage-ID: <d8@orange.example>",
+                                   "Mon courriel du " + std::to_string(sent.day % 28 + 1) + " " +
+                                       months[sent.month % 12] + " est resté sans suite.\n"));
+  CHECK(other_day.kind == Kind::new_request);
+  auto meeting = t.ingest(t.mail("From: lea@orange.example\nSubject: Réunion\nMessage-ID: <d9@orange.example>",
+                                 "La réunion du " + day + " " + months[sent.month - 1] + " aura lieu.\n"));
+  CHECK(meeting.kind == Kind::new_request);
+  // Two open requests written that day: which one is not clear, a new request.
+  Town two;
+  two.ingest(two.mail("From: lea@orange.example\nSubject: Lampadaire\nMessage-ID: <e1@orange.example>"));
+  two.ingest(two.mail("From: lea@orange.example\nSubject: Trottoir\nMessage-ID: <e2@orange.example>"));
+  const LocalTime both = local_time(two.request("2026-000001").received_at);
+  two.days_later(3);
+  auto unclear = two.ingest(two.mail("From: lea@orange.example\nSubject: ?\nMessage-ID: <e3@orange.example>",
+                                     "Mon courriel du " + std::to_string(both.day) + " " + months[both.month - 1] +
+                                         " attend.\n"));
+  CHECK(unclear.kind == Kind::new_request);
 }
