@@ -57,6 +57,16 @@ Decision join(store::RequestState target, std::string matched_by, const Threadin
   return d;
 }
 
+// A stranger naming a reference (in the subject or the text) does not get into someone else's
+// file: a new request, linked to the one named.
+Decision linked_new(const store::RequestState& named, const char* how) {
+  Decision d;
+  d.kind = Decision::Kind::new_request;
+  d.linked_to = named;
+  d.matched_by = std::string("new, ") + how + " " + named.reference + " (sender not a participant)";
+  return d;
+}
+
 }  // namespace
 
 Decision decide(const mail::Message& m, const std::string& hash, const Lookups& found, const ThreadingPolicy& policy,
@@ -104,12 +114,7 @@ Decision decide(const mail::Message& m, const std::string& hash, const Lookups& 
     if (found.sender_participates)
       return with_notes(join(*found.by_subject_reference, "subject-reference:" + found.by_subject_reference->reference,
                              policy, now));
-    // A stranger quoting a reference does not get into someone else's file.
-    Decision d;
-    d.kind = Decision::Kind::new_request;
-    d.linked_to = found.by_subject_reference;
-    d.matched_by = "new, names " + found.by_subject_reference->reference + " (sender not a participant)";
-    return with_notes(std::move(d));
+    return with_notes(linked_new(*found.by_subject_reference, "names"));
   }
   if (found.resent) {
     Decision d;
@@ -137,11 +142,7 @@ Decision decide(const mail::Message& m, const std::string& hash, const Lookups& 
       d.relance = d.kind == Decision::Kind::attach;
       return with_notes(std::move(d));
     }
-    Decision d;
-    d.kind = Decision::Kind::new_request;
-    d.linked_to = found.by_text_reference;
-    d.matched_by = "new, cites " + found.by_text_reference->reference + " (sender not a participant)";
-    return with_notes(std::move(d));
+    return with_notes(linked_new(*found.by_text_reference, "cites"));
   }
   if (found.by_text_date) {
     Decision d = join(found.by_text_date->first, "text-date:" + found.by_text_date->second, policy, now);
