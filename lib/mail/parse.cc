@@ -3,6 +3,7 @@
 #include <mimetic/mimetic.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <iterator>
 #include <map>
@@ -151,9 +152,15 @@ size_t base64_extent(std::string_view enc) {
       line.remove_suffix(1);
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
     if (!line.empty()) {
-      const bool alphabet = std::all_of(line.begin(), line.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
-      });
+      // A table, not isalnum(): this runs over every byte of every attachment.
+      static const auto base64_char = [] {
+        std::array<bool, 256> t{};
+        for (unsigned char c : std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="))
+          t[c] = true;
+        return t;
+      }();
+      const bool alphabet =
+          std::all_of(line.begin(), line.end(), [](char c) { return base64_char[static_cast<unsigned char>(c)]; });
       if (!alphabet && data) return pos;
       if (alphabet) {
         data = true;
@@ -205,7 +212,7 @@ std::optional<std::string> without_transport_padding(std::string_view raw) {
   for (size_t pos = 0; pos < raw.size();) {
     const size_t nl = raw.find('\n', pos);
     const size_t end = nl == std::string_view::npos ? raw.size() : nl;
-    if (raw.compare(pos, 2, "--") == 0) {
+    if (end - pos >= 2 && raw[pos] == '-' && raw[pos + 1] == '-') {
       size_t text_end = end;
       if (text_end > pos && raw[text_end - 1] == '\r') --text_end;
       for (const std::string& b : boundaries) {

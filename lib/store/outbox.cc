@@ -44,30 +44,33 @@ Result<std::vector<OutboxMail>> select(Database& db, const std::string& where,
 }  // namespace
 
 Result<std::optional<std::int64_t>> Outbox::enqueue(const OutboxMail& m) {
-  auto st = db_.prepare(
+  auto st = db_.cached(
       "INSERT INTO outbox (request_id, kind, message_id, envelope_from, recipient, message, created_at, "
       "next_attempt_at, give_up_at, status, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10) "
       "ON CONFLICT DO NOTHING");
   if (!st) return st.error();
-  st->bind(1, m.request_id).bind(2, name(m.kind)).bind(3, m.message_id).bind(4, m.envelope_from).bind(5, m.recipient);
-  st->bind_blob(6, m.message).bind(7, m.created_at).bind(8, m.give_up_at).bind(9, name(m.status));
+  Statement& s = **st;
+  s.bind(1, m.request_id).bind(2, name(m.kind)).bind(3, m.message_id).bind(4, m.envelope_from).bind(5, m.recipient);
+  s.bind_blob(6, m.message).bind(7, m.created_at).bind(8, m.give_up_at).bind(9, name(m.status));
   if (m.last_error.empty())
-    st->bind(10, nullptr);
+    s.bind(10, nullptr);
   else
-    st->bind(10, m.last_error);
-  if (auto r = st->run(); !r) return r.error();
+    s.bind(10, m.last_error);
+  if (auto r = s.run(); !r) return r.error();
   if (db_.changes() == 0) return std::optional<std::int64_t>();
   return std::optional<std::int64_t>(db_.last_insert_id());
 }
 
 Result<int> Outbox::acknowledgements_to(const std::string& recipient, std::int64_t since) {
   auto st =
-      db_.prepare("SELECT count(*) FROM outbox WHERE recipient = ?1 AND kind = 'acknowledgement' AND created_at >= ?2");
+      db_.cached("SELECT count(*) FROM outbox WHERE recipient = ?1 AND kind = 'acknowledgement' AND created_at >= ?2");
   if (!st) return st.error();
-  st->bind(1, recipient).bind(2, since);
-  auto row = st->step();
+  (*st)->bind(1, recipient).bind(2, since);
+  auto row = (*st)->step();
   if (!row) return row.error();
-  return static_cast<int>(st->int64(0));
+  const int n = static_cast<int>((*st)->int64(0));
+  (*st)->reset();
+  return n;
 }
 
 Result<std::vector<OutboxMail>> Outbox::due(std::int64_t now, int limit) {

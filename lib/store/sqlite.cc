@@ -143,15 +143,29 @@ Result<Database> Database::open(const std::string& path, Mode mode) {
 
 Database& Database::operator=(Database&& o) noexcept {
   if (this != &o) {
+    cache_.clear();  // statements go before their connection
     if (db_) sqlite3_close(db_);
     db_ = o.db_;
+    cache_ = std::move(o.cache_);
     o.db_ = nullptr;
   }
   return *this;
 }
 
 Database::~Database() {
+  cache_.clear();
   if (db_) sqlite3_close(db_);
+}
+
+Result<Statement*> Database::cached(std::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    auto st = prepare(sql);
+    if (!st) return st.error();
+    it = cache_.emplace(std::string(sql), std::move(*st)).first;
+  }
+  it->second.reset();
+  return &it->second;
 }
 
 Result<void> Database::exec(std::string_view sql) {

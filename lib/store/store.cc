@@ -13,20 +13,10 @@ namespace guichet::store {
 
 struct Store::Impl {
   Database db;
-  // Prepared once per connection: ingest runs the same dozen statements for every mail.
-  std::map<std::string, Statement, std::less<>> statements;
   bool search_indexing = true;  // set_search_indexing
 
-  Result<Statement*> stmt(std::string_view sql) {
-    auto it = statements.find(sql);
-    if (it == statements.end()) {
-      auto st = db.prepare(sql);
-      if (!st) return st.error();
-      it = statements.emplace(std::string(sql), std::move(*st)).first;
-    }
-    it->second.reset();
-    return &it->second;
-  }
+  // Prepared once per connection: ingest runs the same dozen statements for every mail.
+  Result<Statement*> stmt(std::string_view sql) { return db.cached(sql); }
 };
 
 const char* name(RequestKind k) { return k == RequestKind::machine ? "machine" : "request"; }
@@ -125,7 +115,7 @@ Result<Store> Store::open(const std::string& path, Database::Mode mode) {
     if (version->int64(0) == 0) return Error{Errc::no_input, "database " + path + " holds no guichet data"};
     version->reset();
   }
-  auto impl = std::make_unique<Impl>(Impl{std::move(*db), {}});
+  auto impl = std::make_unique<Impl>(Impl{std::move(*db)});
   Store store(std::move(impl));
   if (mode == Database::Mode::read_write) {
     // A database older than the search index: indexed once, here, in resumable batches.

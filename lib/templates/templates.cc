@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <fstream>
 #include <sstream>
 
@@ -239,6 +241,7 @@ Result<TemplateSet> TemplateSet::load(const std::string& folder) {
   }
   for (auto& [name, entry] : set.texts_) {
     entry.renderable = drop_standalone_lines(entry.text);
+    entry.compiled = std::make_shared<Compiled>(entry.renderable);
     for (const auto& p : check(entry.text)) errors.push_back(entry.origin + ":" + p);
   }
   if (!errors.empty()) {
@@ -260,15 +263,23 @@ std::string TemplateSet::origin(const std::string& name) const {
   return it == texts_.end() ? std::string() : it->second.origin;
 }
 
+struct TemplateSet::Compiled {
+  explicit Compiled(const std::string& text) : m(text) {
+    // Mail is plain text: "l'école" must stay "l'école", not "l&apos;école".
+    m.set_custom_escape([](const std::string& s) { return s; });
+  }
+  std::mutex mu;  // the web view's threads may render a login mail at once
+  kainjow::mustache::mustache m;
+};
+
 Result<std::string> TemplateSet::render(const std::string& name, const Data& data) const {
   auto it = texts_.find(name);
   if (it == texts_.end()) return make_error(Errc::config, "template \"" + name + "\" not found");
-  kainjow::mustache::mustache m{it->second.renderable};
-  // Mail is plain text: "l'école" must stay "l'école", not "l&apos;école".
-  m.set_custom_escape([](const std::string& s) { return s; });
-  std::string out = m.render(data);
+  Compiled& c = *it->second.compiled;
+  std::lock_guard lock(c.mu);
+  std::string out = c.m.render(data);
   std::erase(out, kMarker);
-  if (!m.is_valid()) return make_error(Errc::config, it->second.origin + ": " + m.error_message());
+  if (!c.m.is_valid()) return make_error(Errc::config, it->second.origin + ": " + c.m.error_message());
   return out;
 }
 

@@ -143,17 +143,17 @@ Result<void> ImapConnection::send(const std::string& bytes) {
 Result<std::optional<ImapLine>> ImapConnection::read(std::chrono::milliseconds wait) {
   CURL* h = static_cast<CURL*>(handle_);
   const auto deadline = std::chrono::steady_clock::now() + wait;
-  std::string chunk(kReadChunk, '\0');
+  if (chunk_.size() != kReadChunk) chunk_.assign(kReadChunk, '\0');  // once per connection, not per line
   for (;;) {
     if (auto line = reader_.next()) return std::optional<ImapLine>(std::move(*line));
     size_t n = 0;
-    const CURLcode rc = curl_easy_recv(h, chunk.data(), chunk.size(), &n);
+    const CURLcode rc = curl_easy_recv(h, chunk_.data(), chunk_.size(), &n);
     if (rc == CURLE_OK && n == 0) {
       auto r = fail_closed("the server closed the connection");
       return r.error();
     }
     if (rc == CURLE_OK) {
-      reader_.feed(chunk.data(), n);
+      reader_.feed(chunk_.data(), n);
       continue;
     }
     if (rc != CURLE_AGAIN) {

@@ -72,6 +72,7 @@ class ImapConnection {
   void* handle_ = nullptr;
   int socket_ = -1;
   ImapReader reader_;
+  std::string chunk_;  // what curl_easy_recv reads into
   std::set<std::string> caps_;
   std::uint64_t tags_ = 0;
   std::uint64_t generation_ = 0;
