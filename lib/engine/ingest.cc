@@ -212,25 +212,6 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
   std::optional<Routed> routed_new;
   if (d.kind == Decision::Kind::attach) {
     request_id = d.request->id;
-  } else if (automatic) {
-    // Machine mail that threads nowhere: kept, findable (`list --machine`), never acknowledged,
-    // counted nowhere; `guichet promote` makes it a request if a person decides it is one.
-    store::NewRequest req;
-    req.kind = store::RequestKind::machine;
-    req.subject = m.subject;
-    req.requester = out.from;
-    req.received_at = arrived;
-    req.year = local_time(arrived).year;
-    req.mailbox = options.mailbox;
-    auto created = store.create_request(req, now);
-    if (!created) return created.error();
-    request_id = created->first;
-    out.reference = created->second;
-    out.action = Action::machine;
-    out.matched_by += "; kept apart: " + *automatic;
-    if (!req.requester.address.empty()) {
-      if (auto r = store.add_participant(request_id, req.requester, "requester"); !r) return r.error();
-    }
   } else {
     store::NewRequest req;
     req.subject = m.subject;
@@ -238,21 +219,32 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
     req.received_at = arrived;
     req.year = local_time(arrived).year;
     req.mailbox = options.mailbox;
-    if (d.linked_to) req.linked_to = d.linked_to->id;
-    auto routed = route(store, m, options, arrived);
-    if (!routed) return routed.error();
-    req.department = routed->department;
-    req.routing = routed->routing;
-    req.response_due_on = response_due_on(req.department, arrived, options);
-    out.department = req.department;
-    out.agent = req.routing.agent;
-    out.rules = req.routing.rules;
+    if (automatic) {
+      // Machine mail that threads nowhere: kept, findable (`list --machine`), never acknowledged,
+      // counted nowhere, routed to nobody; `guichet promote` makes it a request if a person
+      // decides it is one.
+      req.kind = store::RequestKind::machine;
+      out.action = Action::machine;
+      out.matched_by += "; kept apart: " + *automatic;
+    } else {
+      if (d.linked_to) req.linked_to = d.linked_to->id;
+      auto routed = route(store, m, options, arrived);
+      if (!routed) return routed.error();
+      req.department = routed->department;
+      req.routing = routed->routing;
+      req.response_due_on = response_due_on(req.department, arrived, options);
+      out.department = req.department;
+      out.agent = req.routing.agent;
+      out.rules = req.routing.rules;
+      routed_new = std::move(*routed);
+    }
     auto created = store.create_request(req, now);
     if (!created) return created.error();
     request_id = created->first;
     out.reference = created->second;
-    if (auto r = store.add_participant(request_id, req.requester, "requester"); !r) return r.error();
-    routed_new = std::move(*routed);
+    if (!automatic || !req.requester.address.empty()) {
+      if (auto r = store.add_participant(request_id, req.requester, "requester"); !r) return r.error();
+    }
   }
 
   // Who wrote it: an agent of the directory (answering around guichet), or a resident.

@@ -70,6 +70,7 @@ ImapMailbox::ImapMailbox(ImapSettings s) : conn_(std::move(s)), folder_(folder_o
 void ImapMailbox::reset() {
   conn_.close();
   selected_in_ = 0;
+  just_selected_ = false;
 }
 
 Result<void> ImapMailbox::select() {
@@ -96,6 +97,7 @@ Result<void> ImapMailbox::select() {
   st.uidnext = next.value_or(1);
   selected_status_ = st;
   selected_in_ = conn_.generation();
+  just_selected_ = true;
   return {};
 }
 
@@ -105,35 +107,49 @@ Result<void> ImapMailbox::select_if_needed() {
   return select();
 }
 
+namespace {
+
+// A connection the server dropped fails once: a new one, once.
+template <class F>
+auto once_more_if_dropped(ImapMailbox& box, F&& f) -> decltype(f()) {
+  auto r = f();
+  if (r || r.error().code != Errc::temp_fail) return r;
+  box.reset();
+  return f();
+}
+
+}  // namespace
+
 Result<std::vector<ImapLine>> ImapMailbox::command(const std::string& command, bool on_folder) {
-  for (int attempt = 0;; ++attempt) {
-    Result<std::vector<ImapLine>> r = std::vector<ImapLine>{};
+  return once_more_if_dropped(*this, [&]() -> Result<std::vector<ImapLine>> {
     auto ready = on_folder ? select_if_needed() : conn_.open();
-    r = ready ? conn_.run(command) : Result<std::vector<ImapLine>>(ready.error());
-    if (r || r.error().code != Errc::temp_fail || attempt == 1) return r;
-    reset();  // a connection the server dropped fails once: a new one, once
-  }
+    if (!ready) return ready.error();
+    just_selected_ = false;
+    return conn_.run(command);
+  });
 }
 
 Result<ImapStatus> ImapMailbox::status() {
-  for (int attempt = 0;; ++attempt) {
-    auto r = conn_.open();
-    if (r) r = select();
-    if (r) return selected_status_;
-    if (r.error().code != Errc::temp_fail || attempt == 1) return r.error();
-    reset();
-  }
+  return once_more_if_dropped(*this, [&]() -> Result<ImapStatus> {
+    if (auto r = conn_.open(); !r) return r.error();
+    if (auto r = select(); !r) return r.error();
+    return selected_status_;
+  });
 }
 
 Result<std::set<std::string>> ImapMailbox::capabilities() {
-  if (auto r = command("NOOP", false); !r) return r.error();
+  // Read once at login: only a connection is needed, no command.
+  if (auto r = conn_.open(); !r) return r.error();
   return conn_.capabilities();
 }
 
 Result<std::vector<std::uint32_t>> ImapMailbox::uids_after(std::uint32_t after) {
   // A server shows mail that arrived since the last command only once it has said so (EXISTS),
-  // which it does in the answer to any command: NOOP first.
-  if (auto noop = command("NOOP"); !noop) return noop.error();
+  // which it does in the answer to any command: NOOP first, unless the folder was SELECTed just
+  // now (status(), at the start of each poll), which is as fresh.
+  if (!just_selected_) {
+    if (auto noop = command("NOOP"); !noop) return noop.error();
+  }
   auto out = command("UID SEARCH UID " + std::to_string(after + 1) + ":*");
   if (!out) return out.error();
   auto uids = searched(*out);
@@ -187,6 +203,7 @@ Result<void> ImapMailbox::fetch_each(const std::vector<std::uint32_t>& uids, std
       return make_error(Errc::data, folder_ + ": UIDVALIDITY is now " + std::to_string(selected_status_.uidvalidity) +
                                         ", not " + std::to_string(uidvalidity) + ": the folder was recreated");
     bool stopped = false;
+    just_selected_ = false;
     // Each message goes on as soon as its literal is complete, while the next ones still arrive.
     auto r = conn_.run("UID FETCH " + uid_set(group) + " (UID BODY.PEEK[])", [&](ImapLine& line) {
       auto item = parse_fetch(line);
@@ -240,6 +257,7 @@ Result<void> ImapMailbox::move(const std::vector<std::uint32_t>& uids, const std
 
 Result<bool> ImapMailbox::idle(std::chrono::milliseconds max, const std::function<bool()>& stop) {
   if (auto r = select_if_needed(); !r) return r.error();
+  just_selected_ = false;
   return conn_.idle(max, stop);
 }
 

@@ -80,6 +80,7 @@ class ImapMailbox {
   ImapConnection conn_;
   std::string folder_;
   std::uint64_t selected_in_ = 0;  // the connection's generation when the folder was selected
+  bool just_selected_ = false;     // no command since the last SELECT: its view is fresh
   ImapStatus selected_status_;
 };
 

@@ -2,10 +2,14 @@
 // server, every step observable. The same loop runs against Dovecot in test_daemon.cc.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "engine/poll.h"
+#include "engine/watch.h"
 #include "helpers.h"
 #include "store/store.h"
 #include "transport/source.h"
@@ -214,4 +218,46 @@ TEST_CASE("poll: a stop request between messages commits what was done and leave
   CHECK(static_cast<int>(f.requests()) == r->ingested);
   CHECK(f.last_uid() == r->ingested);
   CHECK(f.pending() == 0);
+}
+
+namespace {
+// A watcher that reports what it is told to, once each.
+class ScriptedWatcher final : public transport::Watcher {
+ public:
+  explicit ScriptedWatcher(std::vector<Result<bool>> script) : script_(std::move(script)) {}
+  Result<bool> wait(std::chrono::milliseconds max, const std::function<bool()>& stop) override {
+    ++calls;
+    if (next_ < script_.size()) return script_[next_++];
+    // Then quiet: waits like a server with nothing new, until stopped.
+    const auto until = std::chrono::steady_clock::now() + max;
+    while (!stop() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return false;
+  }
+  std::string describe() const override { return "scripted"; }
+  std::atomic<int> calls{0};
+
+ private:
+  std::vector<Result<bool>> script_;
+  size_t next_ = 0;
+};
+}  // namespace
+
+TEST_CASE("the watcher threads wake the daemon with news, and a server without IDLE leaves the poll alone",
+          "[poll][idle]") {
+  engine::MailWatch watch;
+  auto news = std::make_unique<ScriptedWatcher>(std::vector<Result<bool>>{false, true});
+  auto no_idle = std::make_unique<ScriptedWatcher>(
+      std::vector<Result<bool>>{make_error(Errc::config, "the server does not offer IDLE")});
+  ScriptedWatcher& without = *no_idle;
+  watch.add("voirie", std::move(news), std::chrono::milliseconds(50));
+  watch.add("urbanisme", std::move(no_idle), std::chrono::milliseconds(50));
+  CHECK(watch.size() == 2);
+  // A quiet wait says nothing; the news that follows wakes the loop at once.
+  REQUIRE(watch.wait_for(std::chrono::seconds(5)));
+  CHECK(watch.take_news() == std::set<std::string>{"voirie"});
+  CHECK(watch.take_news().empty());
+  CHECK_FALSE(watch.wait_for(std::chrono::milliseconds(100)));
+  // The mailbox without IDLE asked once, then its thread ended: no busy loop against the server.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(without.calls == 1);
 }
