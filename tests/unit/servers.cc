@@ -17,8 +17,16 @@ namespace guichet::test {
 
 namespace fs = std::filesystem;
 
+// A port no other process of the suite can be handed while this one lives. A probe that binds
+// port 0 and closes at once leaves the port free for anyone: two tests running side by side were
+// given the same one, and cpp-httplib's SO_REUSEPORT let both servers listen there, sharing the
+// connections (a test then read another test's pages, and failed when that server stopped). The
+// probe stays bound, not listening, with SO_REUSEADDR and SO_REUSEPORT set after the bind: our own
+// server binds over it (Dovecot and aiosmtpd set the first, cpp-httplib the second), while the
+// kernel hands the port to no other bind(0) nor outgoing connection until this process exits.
 int free_port() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
+  const int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) throw std::runtime_error("socket failed");
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -26,8 +34,10 @@ int free_port() {
   if (bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("bind failed");
   socklen_t len = sizeof a;
   getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
+  const int yes = 1;
+  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes);
+  return ntohs(a.sin_port);  // the descriptor is kept open on purpose, until the process exits
 }
 
 bool wait_for_port(int port, double seconds) {

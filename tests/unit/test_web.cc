@@ -60,8 +60,13 @@ struct WebTown : Town {
 
   void start() {
     web.start({GUICHET_BIN, "--config", config_path(), "--now", "2026-12-03T10:30", "web"}, dir.str("web.log"));
-    INFO(test::read_file(dir.str("web.log")));
     REQUIRE(test::wait_for_port(port_));
+    // The port answering is not enough: it must be this process that listens there.
+    const std::string listening = "listening on http://127.0.0.1:" + std::to_string(port_);
+    for (int i = 0; i < 50 && test::read_file(dir.str("web.log")).find(listening) == std::string::npos; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    INFO(test::read_file(dir.str("web.log")));
+    REQUIRE(test::read_file(dir.str("web.log")).find(listening) != std::string::npos);
   }
   void reload() {
     ::kill(web.pid(), SIGHUP);
