@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/search_index.h"
 #include "store/store.h"
 #include "util/strings.h"
 #include "util/text_fold.h"
@@ -72,29 +73,6 @@ std::optional<std::string> reference_in(const std::string& text) {
   return std::nullopt;
 }
 
-// Every spelling of a reference a person may type.
-std::string reference_words(const std::string& reference) {
-  const size_t dash = reference.find('-');
-  if (dash == std::string::npos) return reference;
-  const std::string year = reference.substr(0, dash), seq = reference.substr(dash + 1);
-  const std::string short_seq = std::to_string(std::stol(seq));
-  return reference + " " + year + seq + " " + year + "-" + short_seq + " " + short_seq;
-}
-
-std::string names_of(const mail::Message& m) {
-  std::string out;
-  for (const auto* list : {&m.from, &m.to, &m.cc, &m.reply_to}) {
-    for (const auto& a : *list) out += a.name + " " + a.address + " ";
-  }
-  return out;
-}
-
-std::string files_of(const mail::Message& m) {
-  std::string out;
-  for (const auto& a : m.attachments) out += a.filename + " ";
-  return out;
-}
-
 }  // namespace
 
 std::string search_text(const std::string& utf8) { return fold_text(utf8); }
@@ -102,52 +80,22 @@ std::string search_text(const std::string& utf8) { return fold_text(utf8); }
 ParsedQuery parse_search(const std::string& text) {
   ParsedQuery q;
   q.reference = reference_in(text);
+  // A word holding U+E000 would name a scope's term (store/search_index.h): no one types one.
   for (auto& w : words_of(fold_text(text)))
-    if (!civility(w)) q.words.push_back(std::move(w));
+    if (!civility(w) && w.find(kScopeMark) == std::string::npos) q.words.push_back(std::move(w));
   return q;
 }
 
 // ---- Store: keeping the index current ----
 
-Result<void> Store::index_message(std::int64_t row, const mail::Message& m) {
+Result<void> Store::index_message(std::int64_t row, std::int64_t request_id, const StoredMail& m) {
   if (!search_indexing()) return {};
-  const std::string names = search_text(names_of(m));
-  auto st = impl_stmt("INSERT INTO search (rowid, names, subject, body, files) VALUES (?1, ?2, ?3, ?4, ?5)");
-  if (!st) return st.error();
-  (*st)->bind(1, row).bind(2, names).bind(3, search_text(m.subject)).bind(4, search_text(m.text));
-  (*st)->bind(5, search_text(files_of(m)));
-  // The trigrams (a part from the middle of a name) are the requester's, in index_request: per
-  // message they would cost a third of the ingest time for the town's own addresses mostly.
-  return (*st)->run();
+  return index_stored_message(database(), row, request_id, m);
 }
 
 Result<void> Store::index_request(std::int64_t id, bool remove) {
   if (!search_indexing()) return {};
-  auto r = impl_stmt(
-      "SELECT reference, requester_name, requester_address, requester_phone, requester_postal, subject FROM requests "
-      "WHERE id = ?1");
-  if (!r) return r.error();
-  (*r)->bind(1, id);
-  auto row = (*r)->step();
-  if (!row) return row.error();
-  if (!*row) return {};
-  const std::string ref = search_text(reference_words((*r)->text(0)));
-  const std::string names =
-      search_text((*r)->text(1) + " " + (*r)->text(2) + " " + (*r)->text(3) + " " + (*r)->text(4));
-  const std::string subject = search_text((*r)->text(5));
-  (*r)->reset();
-  // A contentless table forgets a row by being given its values again.
-  auto st = impl_stmt(remove ? "INSERT INTO search_requests (search_requests, rowid, ref, names, subject) "
-                               "VALUES ('delete', ?1, ?2, ?3, ?4)"
-                             : "INSERT INTO search_requests (rowid, ref, names, subject) VALUES (?1, ?2, ?3, ?4)");
-  if (!st) return st.error();
-  (*st)->bind(1, id).bind(2, ref).bind(3, names).bind(4, subject);
-  if (auto res = (*st)->run(); !res) return res;
-  auto n = impl_stmt(remove ? "INSERT INTO search_names (search_names, rowid, names) VALUES ('delete', ?1, ?2)"
-                            : "INSERT INTO search_names (rowid, names) VALUES (?1, ?2)");
-  if (!n) return n.error();
-  (*n)->bind(1, id).bind(2, names);
-  return (*n)->run();
+  return index_request_rows(database(), id, remove);
 }
 
 Result<void> Store::build_search_index(const std::function<void(std::int64_t done, std::int64_t total)>& progress) {
@@ -180,36 +128,25 @@ Result<void> Store::build_search_index(const std::function<void(std::int64_t don
     auto tx = transaction();
     if (!tx) return tx.error();
     const std::int64_t end = std::min(at + 2000, *until_m);
+    // Those not in the index yet (a message stored meanwhile was indexed as it came).
     auto st = impl_stmt(
-        "SELECT id, from_name, from_address, headers, subject, text, "
-        "(SELECT group_concat(filename, ' ') FROM attachments WHERE message_id = messages.id) "
-        "FROM messages WHERE id > ?1 AND id <= ?2 ORDER BY id");
+        "SELECT m.id, m.request_id, m.from_name, m.from_address, m.headers, m.subject, m.text, "
+        "(SELECT group_concat(filename, ' ') FROM attachments WHERE message_id = m.id) "
+        "FROM messages m LEFT JOIN search_scope s ON s.message_id = m.id "
+        "WHERE m.id > ?1 AND m.id <= ?2 AND s.message_id IS NULL ORDER BY m.id");
     if (!st) return st.error();
     (*st)->bind(1, at).bind(2, end);
     struct Doc {
-      std::int64_t id;
-      mail::Message m;
+      std::int64_t id, request_id;
+      StoredMail m;
     };
     std::vector<Doc> docs;
     auto each = (*st)->each([&](const Statement& s) {
-      Doc d{s.int64(0), {}};
-      d.m.from = {{s.text(1), s.text(2)}};
-      auto h = nlohmann::json::parse(s.text(3), nullptr, false);
-      auto addresses = [&](const char* key, std::vector<mail::Address>& into) {
-        if (h.is_object() && h.contains(key) && h[key].is_array())
-          for (const auto& a : h[key]) into.push_back({a.value("name", ""), a.value("address", "")});
-      };
-      addresses("to", d.m.to);
-      addresses("cc", d.m.cc);
-      addresses("reply_to", d.m.reply_to);
-      d.m.subject = s.text(4);
-      d.m.text = s.text(5);
-      if (!s.is_null(6)) d.m.attachments.push_back({s.text(6), "", 0, "", ""});
-      docs.push_back(std::move(d));
+      docs.push_back({s.int64(0), s.int64(1), {s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7)}});
     });
     if (!each) return each.error();
     for (const auto& d : docs)
-      if (auto r = index_message(d.id, d.m); !r) return r;
+      if (auto r = index_message(d.id, d.request_id, d.m); !r) return r;
     if (auto r = put_setting("search_built_messages", std::to_string(end)); !r) return r;
     if (auto r = tx->commit(); !r) return r;
     at = end;
@@ -262,6 +199,50 @@ bool looks_like_address(const std::string& text) {
 
 }  // namespace
 
+Result<std::string> Store::index_scope(const SearchQuery& q) {
+  if (!q.department && q.everything) return std::string();
+  // Every row must carry the scope it has now: none queued for a new one, the index built.
+  auto ready = impl_stmt(
+      "SELECT NOT EXISTS (SELECT 1 FROM search_rescope) AND "
+      "(SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'search_built_messages') >= "
+      "(SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'search_build_messages') AND "
+      "(SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'search_built_requests') >= "
+      "(SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'search_build_requests')");
+  if (!ready) return ready.error();
+  auto row = (*ready)->step();
+  if (!row) return row.error();
+  const bool usable = *row && (*ready)->int64(0) == 1;
+  (*ready)->reset();
+  if (!usable) return std::string();
+  // A term no row was ever given matches nothing: U+E000 0 (the ids start at 1).
+  auto word = [&](const std::string& term) -> Result<std::string> {
+    auto t = scope_term(database(), term, false);
+    if (!t) return t.error();
+    return "\"" + t->value_or(std::string(kScopeMark) + "0") + "\"";
+  };
+  std::string out;
+  if (q.department) {
+    auto w = word("department:" + *q.department);
+    if (!w) return w.error();
+    out = *w;
+  }
+  if (!q.everything) {
+    std::vector<std::string> terms;
+    if (q.agent) terms.push_back("agent:" + *q.agent);
+    for (const auto& d : q.departments) terms.push_back("department:" + d);
+    for (const auto& t : q.tags) terms.push_back("tag:" + t);
+    std::string any;
+    for (const auto& t : terms) {
+      auto w = word(t);
+      if (!w) return w.error();
+      any += (any.empty() ? "" : " OR ") + *w;
+    }
+    if (any.empty()) any = "\"" + std::string(kScopeMark) + "0\"";
+    out += (out.empty() ? "(" : " AND (") + any + ")";
+  }
+  return out;
+}
+
 Result<std::vector<RequestInfo>> Store::search(const SearchQuery& q) {
   const ParsedQuery parsed = parse_search(q.text);
   const Scope scope = scope_of(q);
@@ -299,9 +280,12 @@ Result<std::vector<RequestInfo>> Store::search(const SearchQuery& q) {
                                    "CROSS JOIN requests r ON r.id = m.request_id WHERE search MATCH ?1";
   const std::string names_sql = "SELECT n.rowid, r.id FROM search_names n CROSS JOIN requests r ON r.id = n.rowid "
                                 "WHERE search_names MATCH ?1";
+  auto narrowing = index_scope(q);
+  if (!narrowing) return narrowing.error();
   auto words = [&](const std::string& match, size_t want, std::vector<std::int64_t>& into) -> Result<void> {
-    if (auto r = collect(requests_sql, match, want, into); !r) return r;
-    return collect(messages_sql, match, want, into);
+    const std::string scoped = narrowing->empty() ? match : "(" + match + ") AND " + *narrowing;
+    if (auto r = collect(requests_sql, scoped, want, into); !r) return r;
+    return collect(messages_sql, scoped, want, into);
   };
 
   // Whether a query gives any row at all, whoever may see it.

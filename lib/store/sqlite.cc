@@ -147,6 +147,7 @@ Database& Database::operator=(Database&& o) noexcept {
     if (db_) sqlite3_close(db_);
     db_ = o.db_;
     cache_ = std::move(o.cache_);
+    before_commit_ = std::move(o.before_commit_);
     o.db_ = nullptr;
   }
   return *this;
@@ -203,6 +204,9 @@ Transaction::~Transaction() {
 }
 
 Result<void> Transaction::commit() {
+  if (db_->before_commit_) {
+    if (auto r = db_->before_commit_(); !r) return r;
+  }
   if (auto r = db_->exec("COMMIT"); !r) return r;
   db_ = nullptr;
   return {};

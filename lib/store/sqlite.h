@@ -63,7 +63,10 @@ class Database {
   enum class Mode { read_write, read_only };
 
   static Result<Database> open(const std::string& path, Mode mode);
-  Database(Database&& o) noexcept : db_(o.db_), cache_(std::move(o.cache_)) { o.db_ = nullptr; }
+  Database(Database&& o) noexcept
+      : db_(o.db_), cache_(std::move(o.cache_)), before_commit_(std::move(o.before_commit_)) {
+    o.db_ = nullptr;
+  }
   Database& operator=(Database&& o) noexcept;
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -76,14 +79,19 @@ class Database {
   Result<Statement*> cached(std::string_view sql);
   std::int64_t last_insert_id() const;
   int changes() const;
+  // Runs inside every Transaction, just before its COMMIT: what must be true of every committed
+  // state (the search index's scopes, lib/store/search.cc). A failure rolls the transaction back.
+  void set_before_commit(std::function<Result<void>()> f) { before_commit_ = std::move(f); }
 
   // Error for the last failed call on this connection, classified for exit codes.
   Error error(std::string_view what) const;
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
+  friend class Transaction;
   sqlite3* db_ = nullptr;
   std::map<std::string, Statement, std::less<>> cache_;
+  std::function<Result<void>()> before_commit_;
 };
 
 // Maps an SQLite (extended) result code to an Errc.

@@ -116,6 +116,10 @@ Result<Store> Store::open(const std::string& path, Database::Mode mode) {
     version->reset();
   }
   auto impl = std::make_unique<Impl>(Impl{std::move(*db)});
+  // No commit leaves a request's rows in the index with the scope it had before.
+  impl->db.set_before_commit([p = impl.get()]() -> Result<void> {
+    return p->search_indexing ? apply_search_rescopes(p->db) : Result<void>{};
+  });
   Store store(std::move(impl));
   if (mode == Database::Mode::read_write) {
     // A database older than the search index: indexed once, here, in resumable batches.
@@ -579,7 +583,10 @@ Result<std::int64_t> Store::add_message(const NewMessage& n, const mail::Message
   if (m.message_id.empty()) s.bind(3, nullptr);
   else s.bind(3, m.message_id);
   s.bind(4, n.content_hash).bind(5, from.name).bind(6, from.address).bind(7, m.subject).bind(8, m.date);
-  s.bind(9, n.received_at).bind(10, m.text).bind(11, m.html).bind(12, headers_json(m));
+  // The search index's row is made of what is stored here, so that it can be given again.
+  StoredMail stored{from.name, from.address, headers_json(m), m.subject, m.text, {}};
+  for (const auto& a : m.attachments) stored.files += (stored.files.empty() ? "" : " ") + a.filename;
+  s.bind(9, n.received_at).bind(10, m.text).bind(11, m.html).bind(12, stored.headers);
   s.bind(13, std::int64_t{m.auto_submitted}).bind(14, std::int64_t{m.bounce}).bind(15, std::int64_t{m.list});
   s.bind(16, nlohmann::json(m.problems).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   s.bind(17, n.matched_by).bind(18, now).bind(19, n.keys.sender).bind(20, n.keys.subject_key);
@@ -596,7 +603,7 @@ Result<std::int64_t> Store::add_message(const NewMessage& n, const mail::Message
     (*att)->bind(5, static_cast<std::int64_t>(a.size)).bind(6, a.sha256);
     if (auto r = (*att)->run(); !r) return r.error();
   }
-  if (auto r = index_message(id, m); !r) return r.error();
+  if (auto r = index_message(id, n.request_id, stored); !r) return r.error();
   return id;
 }
 

@@ -18,6 +18,7 @@
 #include "store/mailbox_state.h"
 #include "store/outbox.h"
 #include "store/search.h"
+#include "store/search_index.h"
 #include "store/sqlite.h"
 #include "store/web.h"
 
@@ -352,9 +353,10 @@ class Store {
 
   // Search (store/search.h): the requests matching a query, and the index kept current (every
   // message and request is indexed as it is stored; `build_search_index` indexes what a database
-  // held before schema 7, in resumable batches, saying how far it got).
+  // held before schema 9, in resumable batches, saying how far it got). A request whose department,
+  // agent or tags change gets its rows' new scope before the commit (store/search_index.h).
   Result<std::vector<RequestInfo>> search(const SearchQuery& q);
-  Result<void> index_message(std::int64_t row, const mail::Message& m);
+  Result<void> index_message(std::int64_t row, std::int64_t request_id, const StoredMail& m);
   Result<void> index_request(std::int64_t id, bool remove);
   Result<void> build_search_index(const std::function<void(std::int64_t done, std::int64_t total)>& progress);
   // Off, this connection stores mail without indexing it, as a database before schema 7 did: the
@@ -372,6 +374,8 @@ class Store {
  private:
   Result<Statement*> impl_stmt(std::string_view sql);
   Result<void> update_request_row(std::int64_t id, const RequestChanges& changes, std::int64_t now);
+  // The rights of a query as the index's terms ("" when the index cannot filter by them now).
+  Result<std::string> index_scope(const SearchQuery& q);
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,239 @@
+// Keeping the search index current: rows for messages and requests, their scopes, and the
+// requests queued for a new scope (store/search_index.h).
+#include "store/search_index.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "store/search.h"
+#include "util/strings.h"
+
+namespace guichet::store {
+
+namespace {
+
+std::string text_of(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
+// Every name and address of the mail: the sender, To, Cc, Reply-To (as the headers' JSON keeps them).
+std::string names_of(const StoredMail& m) {
+  std::string out = m.from_name + " " + m.from_address + " ";
+  const auto h = nlohmann::json::parse(m.headers, nullptr, false);
+  if (!h.is_object()) return out;
+  for (const char* key : {"to", "cc", "reply_to"}) {
+    if (!h.contains(key) || !h[key].is_array()) continue;
+    for (const auto& a : h[key])
+      if (a.is_object()) out += text_of(a, "name") + " " + text_of(a, "address") + " ";
+  }
+  return out;
+}
+
+Result<std::optional<std::int64_t>> term_id(Database& db, const std::string& term, bool create) {
+  auto get = db.cached("SELECT id FROM search_scope_terms WHERE term = ?1");
+  if (!get) return get.error();
+  (*get)->bind(1, term);
+  auto row = (*get)->step();
+  if (!row) return row.error();
+  if (*row) {
+    const std::int64_t id = (*get)->int64(0);
+    (*get)->reset();
+    return std::optional<std::int64_t>(id);
+  }
+  (*get)->reset();
+  if (!create) return std::optional<std::int64_t>();
+  auto put = db.cached("INSERT INTO search_scope_terms (term) VALUES (?1)");
+  if (!put) return put.error();
+  (*put)->bind(1, term);
+  if (auto r = (*put)->run(); !r) return r.error();
+  return std::optional<std::int64_t>(db.last_insert_id());
+}
+
+// The scope a request has now, as the ids of its terms ("3 7 12"), sorted.
+Result<std::string> scope_ids_of(Database& db, std::int64_t request_id) {
+  auto st = db.cached("SELECT department, agent, tags FROM requests WHERE id = ?1");
+  if (!st) return st.error();
+  (*st)->bind(1, request_id);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  std::vector<std::string> terms;
+  if (*row) {
+    if (auto d = (*st)->opt_text(0)) terms.push_back("department:" + *d);
+    if (auto a = (*st)->opt_text(1)) terms.push_back("agent:" + *a);
+    const auto tags = nlohmann::json::parse((*st)->text(2), nullptr, false);
+    if (tags.is_array())
+      for (const auto& t : tags)
+        if (t.is_string()) terms.push_back("tag:" + t.get<std::string>());
+  }
+  (*st)->reset();
+  std::vector<std::int64_t> ids;
+  for (const auto& t : terms) {
+    auto id = term_id(db, t, true);
+    if (!id) return id.error();
+    ids.push_back(**id);
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::string out;
+  for (auto id : ids) out += (out.empty() ? "" : " ") + std::to_string(id);
+  return out;
+}
+
+// "3 7" as the index's words: U+E000 3, U+E000 7.
+std::string scope_words(const std::string& ids) {
+  std::string out;
+  for (const auto& id : split(ids, ' '))
+    if (!id.empty()) out += (out.empty() ? "" : " ") + std::string(kScopeMark) + std::string(id);
+  return out;
+}
+
+Result<void> message_row(Database& db, std::int64_t row, const StoredMail& m, const std::string& ids, bool remove) {
+  auto st = db.cached(
+      remove ? "INSERT INTO search (search, rowid, names, subject, body, files, scope) "
+               "VALUES ('delete', ?1, ?2, ?3, ?4, ?5, ?6)"
+             : "INSERT INTO search (rowid, names, subject, body, files, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!st) return st.error();
+  (*st)->bind(1, row).bind(2, search_text(names_of(m))).bind(3, search_text(m.subject)).bind(4, search_text(m.text));
+  (*st)->bind(5, search_text(m.files)).bind(6, scope_words(ids));
+  return (*st)->run();
+}
+
+// Every spelling of a reference a person may type.
+std::string reference_words(const std::string& reference) {
+  const size_t dash = reference.find('-');
+  if (dash == std::string::npos) return reference;
+  const std::string year = reference.substr(0, dash), seq = reference.substr(dash + 1);
+  const std::string short_seq = std::to_string(std::stol(seq));
+  return reference + " " + year + seq + " " + year + "-" + short_seq + " " + short_seq;
+}
+
+Result<std::optional<std::string>> stored_scope(Database& db, const char* sql, std::int64_t id) {
+  auto st = db.cached(sql);
+  if (!st) return st.error();
+  (*st)->bind(1, id);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  std::optional<std::string> out;
+  if (*row) out = (*st)->text(0);
+  (*st)->reset();
+  return out;
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> scope_term(Database& db, const std::string& term, bool create) {
+  auto id = term_id(db, term, create);
+  if (!id) return id.error();
+  if (!*id) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(kScopeMark) + std::to_string(**id));
+}
+
+Result<void> index_stored_message(Database& db, std::int64_t row, std::int64_t request_id, const StoredMail& m) {
+  auto ids = scope_ids_of(db, request_id);
+  if (!ids) return ids.error();
+  if (auto r = message_row(db, row, m, *ids, false); !r) return r;
+  auto st = db.cached("INSERT INTO search_scope (message_id, terms) VALUES (?1, ?2)");
+  if (!st) return st.error();
+  (*st)->bind(1, row).bind(2, *ids);
+  return (*st)->run();
+}
+
+Result<void> index_request_rows(Database& db, std::int64_t id, bool remove) {
+  // What the request's rows were given, if it has any: a request not in the index (yet, while an
+  // older database is being indexed) is neither removed nor added twice.
+  auto given = stored_scope(db, "SELECT terms FROM search_request_scope WHERE request_id = ?1", id);
+  if (!given) return given.error();
+  if (remove != given->has_value()) return {};
+  std::string ids;
+  if (remove) {
+    ids = **given;
+  } else {
+    auto now = scope_ids_of(db, id);
+    if (!now) return now.error();
+    ids = std::move(*now);
+  }
+  auto r = db.cached(
+      "SELECT reference, requester_name, requester_address, requester_phone, requester_postal, subject FROM requests "
+      "WHERE id = ?1");
+  if (!r) return r.error();
+  (*r)->bind(1, id);
+  auto row = (*r)->step();
+  if (!row) return row.error();
+  if (!*row) return {};
+  const std::string ref = search_text(reference_words((*r)->text(0)));
+  const std::string names =
+      search_text((*r)->text(1) + " " + (*r)->text(2) + " " + (*r)->text(3) + " " + (*r)->text(4));
+  const std::string subject = search_text((*r)->text(5));
+  (*r)->reset();
+  auto st =
+      db.cached(remove ? "INSERT INTO search_requests (search_requests, rowid, ref, names, subject, scope) "
+                         "VALUES ('delete', ?1, ?2, ?3, ?4, ?5)"
+                       : "INSERT INTO search_requests (rowid, ref, names, subject, scope) VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!st) return st.error();
+  (*st)->bind(1, id).bind(2, ref).bind(3, names).bind(4, subject).bind(5, scope_words(ids));
+  if (auto res = (*st)->run(); !res) return res;
+  // The trigrams of the requester's names: partial names from the middle ("cotine").
+  auto n = db.cached(remove ? "INSERT INTO search_names (search_names, rowid, names) VALUES ('delete', ?1, ?2)"
+                            : "INSERT INTO search_names (rowid, names) VALUES (?1, ?2)");
+  if (!n) return n.error();
+  (*n)->bind(1, id).bind(2, names);
+  if (auto res = (*n)->run(); !res) return res;
+  auto kept = db.cached(remove ? "DELETE FROM search_request_scope WHERE request_id = ?1"
+                               : "INSERT INTO search_request_scope (request_id, terms) VALUES (?1, ?2)");
+  if (!kept) return kept.error();
+  (*kept)->bind(1, id);
+  if (!remove) (*kept)->bind(2, ids);
+  return (*kept)->run();
+}
+
+Result<void> apply_search_rescopes(Database& db) {
+  auto queued = db.cached("SELECT request_id FROM search_rescope ORDER BY request_id");
+  if (!queued) return queued.error();
+  std::vector<std::int64_t> requests;
+  if (auto r = (*queued)->each([&](const Statement& s) { requests.push_back(s.int64(0)); }); !r) return r;
+  for (const std::int64_t id : requests) {
+    auto ids = scope_ids_of(db, id);
+    if (!ids) return ids.error();
+    // Its messages whose rows carry another scope (those not in the index yet get theirs when
+    // they are indexed).
+    auto msgs = db.cached(
+        "SELECT m.id, s.terms, m.from_name, m.from_address, m.headers, m.subject, m.text, "
+        "(SELECT group_concat(filename, ' ') FROM attachments WHERE message_id = m.id) "
+        "FROM messages m JOIN search_scope s ON s.message_id = m.id WHERE m.request_id = ?1 AND s.terms <> ?2");
+    if (!msgs) return msgs.error();
+    (*msgs)->bind(1, id).bind(2, *ids);
+    struct Row {
+      std::int64_t id;
+      std::string old_ids;
+      StoredMail m;
+    };
+    std::vector<Row> rows;
+    auto each = (*msgs)->each([&](const Statement& s) {
+      rows.push_back({s.int64(0), s.text(1), {s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7)}});
+    });
+    if (!each) return each;
+    for (const auto& row : rows) {
+      if (auto r = message_row(db, row.id, row.m, row.old_ids, true); !r) return r;
+      if (auto r = message_row(db, row.id, row.m, *ids, false); !r) return r;
+      auto st = db.cached("UPDATE search_scope SET terms = ?2 WHERE message_id = ?1");
+      if (!st) return st.error();
+      (*st)->bind(1, row.id).bind(2, *ids);
+      if (auto r = (*st)->run(); !r) return r;
+    }
+    auto given = stored_scope(db, "SELECT terms FROM search_request_scope WHERE request_id = ?1", id);
+    if (!given) return given.error();
+    if (*given && **given != *ids) {
+      if (auto r = index_request_rows(db, id, true); !r) return r;
+      if (auto r = index_request_rows(db, id, false); !r) return r;
+    }
+    auto done = db.cached("DELETE FROM search_rescope WHERE request_id = ?1");
+    if (!done) return done.error();
+    (*done)->bind(1, id);
+    if (auto r = (*done)->run(); !r) return r;
+  }
+  return {};
+}
+
+}  // namespace guichet::store

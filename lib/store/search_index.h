@@ -1,0 +1,38 @@
+// Keeping the search index (schema/0007_search.sql, 0009_search_scope.sql) current, over one
+// connection: what Store's writes call. The queries are in store/search.h.
+//
+// The index's tables are contentless: a row is removed by giving it the same values again. So a
+// message's row is always made from what the messages table stores (StoredMail), never from the
+// parsed mail, and the scope it was given is kept (search_scope): the row can be given again,
+// term for term, when its request changes department, agent or tags.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "store/sqlite.h"
+
+namespace guichet::store {
+
+// A message as the messages table holds it: the sender's name and address, the headers' JSON
+// (To, Cc, Reply-To), the subject, the text, and the attachments' names joined by spaces.
+struct StoredMail {
+  std::string from_name, from_address, headers, subject, text, files;
+};
+
+// Adds the message's row, with its request's scope as it is now.
+Result<void> index_stored_message(Database& db, std::int64_t row, std::int64_t request_id, const StoredMail& m);
+// Adds (or removes, with the values and scope it was given) the request's own rows.
+Result<void> index_request_rows(Database& db, std::int64_t id, bool remove);
+// Gives every queued request (search_rescope, filled by triggers) and its messages the scope they
+// have now. Runs before each commit (Database::set_before_commit): committed states have none.
+Result<void> apply_search_rescopes(Database& db);
+
+// The marker of the scope's terms: U+E000, a private-use character, which the tokenizer keeps in
+// a word and which a query's words never hold (store/search.cc drops such words).
+inline constexpr const char* kScopeMark = "\xEE\x80\x80";
+// The index's term for "department:urbanisme", "agent:…", "tag:…"; when `create` is false and the
+// term was never given to any row, nullopt.
+Result<std::optional<std::string>> scope_term(Database& db, const std::string& term, bool create);
+
+}  // namespace guichet::store
