@@ -5,8 +5,6 @@
 #include <cctype>
 #include <unordered_set>
 
-#include <nlohmann/json.hpp>
-
 #include "store/search_index.h"
 #include "store/store.h"
 #include "util/strings.h"
@@ -129,11 +127,9 @@ Result<void> Store::build_search_index(const std::function<void(std::int64_t don
     if (!tx) return tx.error();
     const std::int64_t end = std::min(at + 2000, *until_m);
     // Those not in the index yet (a message stored meanwhile was indexed as it came).
-    auto st = impl_stmt(
-        "SELECT m.id, m.request_id, m.from_name, m.from_address, m.headers, m.subject, m.text, "
-        "(SELECT group_concat(filename, ' ') FROM attachments WHERE message_id = m.id) "
-        "FROM messages m LEFT JOIN search_scope s ON s.message_id = m.id "
-        "WHERE m.id > ?1 AND m.id <= ?2 AND s.message_id IS NULL ORDER BY m.id");
+    auto st = impl_stmt(std::string("SELECT m.id, m.request_id, ") + kStoredMailColumns +
+                        " FROM messages m LEFT JOIN search_scope s ON s.message_id = m.id "
+                        "WHERE m.id > ?1 AND m.id <= ?2 AND s.message_id IS NULL ORDER BY m.id");
     if (!st) return st.error();
     (*st)->bind(1, at).bind(2, end);
     struct Doc {
@@ -142,7 +138,7 @@ Result<void> Store::build_search_index(const std::function<void(std::int64_t don
     };
     std::vector<Doc> docs;
     auto each = (*st)->each([&](const Statement& s) {
-      docs.push_back({s.int64(0), s.int64(1), {s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7)}});
+      docs.push_back({s.int64(0), s.int64(1), stored_mail(s, 2)});
     });
     if (!each) return each.error();
     for (const auto& d : docs)

@@ -123,6 +123,10 @@ Result<std::optional<std::string>> stored_scope(Database& db, const char* sql, s
 
 }  // namespace
 
+StoredMail stored_mail(const Statement& s, int first) {
+  return {s.text(first), s.text(first + 1), s.text(first + 2), s.text(first + 3), s.text(first + 4), s.text(first + 5)};
+}
+
 Result<std::optional<std::string>> scope_term(Database& db, const std::string& term, bool create) {
   auto id = term_id(db, term, create);
   if (!id) return id.error();
@@ -198,10 +202,9 @@ Result<void> apply_search_rescopes(Database& db) {
     if (!ids) return ids.error();
     // Its messages whose rows carry another scope (those not in the index yet get theirs when
     // they are indexed).
-    auto msgs = db.cached(
-        "SELECT m.id, s.terms, m.from_name, m.from_address, m.headers, m.subject, m.text, "
-        "(SELECT group_concat(filename, ' ') FROM attachments WHERE message_id = m.id) "
-        "FROM messages m JOIN search_scope s ON s.message_id = m.id WHERE m.request_id = ?1 AND s.terms <> ?2");
+    auto msgs = db.cached(std::string("SELECT m.id, s.terms, ") + kStoredMailColumns +
+                          " FROM messages m JOIN search_scope s ON s.message_id = m.id "
+                          "WHERE m.request_id = ?1 AND s.terms <> ?2");
     if (!msgs) return msgs.error();
     (*msgs)->bind(1, id).bind(2, *ids);
     struct Row {
@@ -210,9 +213,7 @@ Result<void> apply_search_rescopes(Database& db) {
       StoredMail m;
     };
     std::vector<Row> rows;
-    auto each = (*msgs)->each([&](const Statement& s) {
-      rows.push_back({s.int64(0), s.text(1), {s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7)}});
-    });
+    auto each = (*msgs)->each([&](const Statement& s) { rows.push_back({s.int64(0), s.text(1), stored_mail(s, 2)}); });
     if (!each) return each;
     for (const auto& row : rows) {
       if (auto r = message_row(db, row.id, row.m, row.old_ids, true); !r) return r;

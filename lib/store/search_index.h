@@ -20,6 +20,14 @@ struct StoredMail {
   std::string from_name, from_address, headers, subject, text, files;
 };
 
+// The columns a StoredMail is read from, over `messages m`, and the mail read from them starting
+// at column `first`: one definition for every path that gives the index a message's row, so that
+// a row is always given back with the values it was added with.
+inline constexpr const char* kStoredMailColumns =
+    "m.from_name, m.from_address, m.headers, m.subject, m.text, "
+    "(SELECT group_concat(filename, ' ') FROM attachments WHERE message_id = m.id)";
+StoredMail stored_mail(const Statement& s, int first);
+
 // Adds the message's row, with its request's scope as it is now.
 Result<void> index_stored_message(Database& db, std::int64_t row, std::int64_t request_id, const StoredMail& m);
 // Adds (or removes, with the values and scope it was given) the request's own rows.

@@ -80,7 +80,7 @@ class Database {
   std::int64_t last_insert_id() const;
   int changes() const;
   // Runs inside every Transaction, just before its COMMIT: what must be true of every committed
-  // state (the search index's scopes, lib/store/search.cc). A failure rolls the transaction back.
+  // state (the search index's scopes, lib/store/search_index.cc). A failure rolls the transaction back.
   void set_before_commit(std::function<Result<void>()> f) { before_commit_ = std::move(f); }
 
   // Error for the last failed call on this connection, classified for exit codes.
