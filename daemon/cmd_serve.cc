@@ -25,6 +25,7 @@
 #include "mail/date.h"
 #include "util/backoff.h"
 #include "util/clock.h"
+#include "util/file_lock.h"
 
 namespace guichet::cli {
 
@@ -293,6 +294,9 @@ Command add_serve(CLI::App& app) {
     // A fixed time never advances: a daemon would never wake up.
     if (!*once && dynamic_cast<const FixedClock*>(ctx.clock.get()))
       return report(Error{Errc::usage, "--now goes with serve --once"});
+    // One daemon per database: a second would fetch every mail a second time.
+    auto lock = FileLock::acquire(daemon_lock_path(ctx.config.database));
+    if (!lock) return report(lock.error());
     install_signals();
     if (spdlog::get_level() > spdlog::level::info)
       spdlog::set_level(spdlog::level::info);  // a daemon says what it does

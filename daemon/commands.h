@@ -26,8 +26,10 @@ struct GlobalOptions {
 // What a command needs opened before it runs (like mu's table of "writable store / read-only").
 // `config` and `routing` load the whole setup (directory, rules, templates) and refuse to run when
 // any of it is broken; the others read guichet.yaml alone, so that looking at requests, fixing
-// them and sending queued mail keep working while a rules file is being edited.
-enum class Needs { nothing, config, store_read, store_write, routing };
+// them and sending queued mail keep working while a rules file is being edited. `database_path`
+// opens nothing: it reads guichet.yaml only when --db does not name the file (backup, verify of any
+// copy, restore on a machine whose configuration is still to be put back).
+enum class Needs { nothing, database_path, config, store_read, store_write, routing };
 
 struct Context {
   config::Config config;  // setup->config, with the command line's overrides (--db)
@@ -64,6 +66,9 @@ Command add_stats(CLI::App& app);
 Command add_search(CLI::App& app);
 Command add_web(CLI::App& web);  // `guichet web` itself serves
 Command add_web_link(CLI::App& web);
+Command add_backup(CLI::App& app);
+Command add_verify(CLI::App& app);
+Command add_restore(CLI::App& app);
 
 // Opens what `needs` asks for. Applies the configured time zone to the process.
 Result<Context> open_context(const GlobalOptions& g, Needs needs);

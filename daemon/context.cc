@@ -14,6 +14,10 @@ Result<Context> open_context(const GlobalOptions& g, Needs needs) {
   Context ctx;
   ctx.clock = std::make_shared<SystemClock>();
   if (needs == Needs::nothing) return ctx;
+  if (needs == Needs::database_path && !g.db.empty()) {
+    ctx.config.database = g.db;
+    return ctx;
+  }
   const bool routing = needs == Needs::config || needs == Needs::routing;
   auto setup = routing ? engine::load_setup(g.config) : engine::load_config_only(g.config);
   if (!setup) return setup.error();
@@ -29,6 +33,7 @@ Result<Context> open_context(const GlobalOptions& g, Needs needs) {
     ctx.clock = std::make_shared<FixedClock>(*t);
   }
   if (!g.db.empty()) ctx.config.database = g.db;
+  if (needs == Needs::database_path) return ctx;
   if (needs == Needs::store_read || needs == Needs::store_write || needs == Needs::routing) {
     auto mode = needs == Needs::store_read ? store::Database::Mode::read_only : store::Database::Mode::read_write;
     auto st = store::Store::open(ctx.config.database, mode);

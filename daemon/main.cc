@@ -39,7 +39,8 @@ int main(int argc, char** argv) try {
                                    add_serve(app), add_status(app), add_transfer(app), add_deadlines_run(*deadlines),
                                    add_digest(app), add_attestation(app), add_stats(app), add_search(app),
                                    // `web link` before `web`: the first parsed runs.
-                                   add_web_link(*web), add_web(*web)};
+                                   add_web_link(*web), add_web(*web),
+                                   add_backup(app), add_verify(app), add_restore(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -6,12 +6,12 @@ source_dir=$1 binary=$2
 command -v systemd-analyze >/dev/null || { echo "systemd-analyze not installed"; exit 77; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-for unit in "$source_dir"/systemd/*.service; do
+for unit in "$source_dir"/systemd/*.service "$source_dir"/systemd/*.timer; do
   sed "s#/usr/local/bin/guichet#$binary#g" "$unit" > "$dir/$(basename "$unit")"
 done
-out=$(systemd-analyze verify "$dir"/*.service 2>&1 | grep -v "^$" || true)
+out=$(systemd-analyze verify "$dir"/*.service "$dir"/*.timer 2>&1 | grep -v "^$" || true)
 if [[ -n "$out" ]]; then
   echo "$out"
   exit 1
 fi
-echo "units verified: $(cd "$dir" && echo *.service)"
+echo "units verified: $(cd "$dir" && echo *.service *.timer)"

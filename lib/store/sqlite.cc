@@ -1,5 +1,7 @@
 #include "store/sqlite.h"
 
+#include <cstring>
+
 #include <sqlite3.h>
 #include <spdlog/spdlog.h>
 
@@ -189,7 +191,27 @@ Result<Statement> Database::prepare(std::string_view sql) {
 
 Error Database::error(std::string_view what) const {
   int rc = sqlite3_extended_errcode(db_);
-  return Error{classify_sqlite_error(rc), std::string("database ") + std::string(what) + ": " + sqlite3_errmsg(db_)};
+  std::string message = std::string("database ") + std::string(what) + ": " + sqlite3_errmsg(db_);
+  if (int sys = sqlite3_system_errno(db_); sys != 0 && (rc & 0xff) == SQLITE_IOERR)
+    message += std::string(" (") + std::strerror(sys) + ")";
+  return Error{classify_sqlite_error(rc), message};
+}
+
+Result<std::int64_t> Database::copy_from(Database& from) {
+  sqlite3_backup* b = sqlite3_backup_init(db_, "main", from.db_, "main");
+  if (!b) return error("backup");
+  // -1: every page in one step, so one read snapshot of the source (a step at a time would start
+  // over each time the daemon commits). A writer holding the source's lock is waited for.
+  int rc = SQLITE_OK;
+  for (int waited_ms = 0;; waited_ms += 100) {
+    rc = sqlite3_backup_step(b, -1);
+    if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited_ms >= 30000) break;
+    sqlite3_sleep(100);
+  }
+  const std::int64_t pages = sqlite3_backup_pagecount(b);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) return error("backup");
+  return pages;
 }
 
 Result<Transaction> Transaction::begin(Database& db) {

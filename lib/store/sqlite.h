@@ -83,8 +83,13 @@ class Database {
   // state (the search index's scopes, lib/store/search_index.cc). A failure rolls the transaction back.
   void set_before_commit(std::function<Result<void>()> f) { before_commit_ = std::move(f); }
 
-  // Error for the last failed call on this connection, classified for exit codes.
+  // Error for the last failed call on this connection, classified for exit codes. The system's own
+  // reason is added when SQLite has one ("No space left on device").
   Error error(std::string_view what) const;
+
+  // Copies every page of `from` (one read snapshot of it) over this database, through SQLite's
+  // online backup: this connection's journal makes the copy atomic. Returns the page count.
+  Result<std::int64_t> copy_from(Database& from);
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
