@@ -57,13 +57,16 @@ Command add_list(CLI::App& app) {
       return 0;
     }
     std::cout << pad("REFERENCE", 12) << pad("STATUS", 9) << pad("RECEIVED", 17) << pad("DEPARTMENT", 14) << pad("AGENT", 10)
-              << pad("REQUESTER", 30) << "SUBJECT\n";
+              << pad("VIA", 10) << pad("REQUESTER", 30) << "SUBJECT\n";
     for (const auto& r : *rs) {
-      std::string who = r.requester.address.empty() ? "(no sender)" : r.requester.address;
+      // A call or a visit has a name and often no address.
+      std::string who = !r.requester.address.empty() ? r.requester.address
+                        : !r.requester.name.empty()  ? r.requester.name
+                                                     : "(no sender)";
       std::string subject = r.subject.empty() ? "(sans objet)" : r.subject;
       if (r.problem_messages > 0) subject += "  [!]";
       std::cout << pad(r.reference, 12) << pad(store::name(r.status), 9) << pad(format_local(r.received_at), 17)
-                << pad(r.department.value_or("-"), 14) << pad(r.agent.value_or("-"), 10) << pad(who, 30) << subject << "\n";
+                << pad(r.department.value_or("-"), 14) << pad(r.agent.value_or("-"), 10) << pad(r.channel, 10) << pad(who, 30) << subject << "\n";
     }
     return 0;
   };

@@ -69,6 +69,8 @@ Command add_web_link(CLI::App& web);
 Command add_backup(CLI::App& app);
 Command add_verify(CLI::App& app);
 Command add_restore(CLI::App& app);
+Command add_new(CLI::App& app);
+Command add_intake_address(CLI::App& app);
 
 // Opens what `needs` asks for. Applies the configured time zone to the process.
 Result<Context> open_context(const GlobalOptions& g, Needs needs);

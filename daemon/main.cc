@@ -40,7 +40,8 @@ int main(int argc, char** argv) try {
                                    add_digest(app), add_attestation(app), add_stats(app), add_search(app),
                                    // `web link` before `web`: the first parsed runs.
                                    add_web_link(*web), add_web(*web),
-                                   add_backup(app), add_verify(app), add_restore(app)};
+                                   add_backup(app), add_verify(app), add_restore(app),
+                                   add_new(app), add_intake_address(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <regex>
 
 #include "util/local_time.h"
 #include "util/strings.h"
@@ -217,6 +218,44 @@ std::string french_date_time(std::int64_t unix_time) {
   char hm[16];
   std::snprintf(hm, sizeof hm, "%d h %02d", l.hour, l.minute);
   return "le " + french_date(Date{l.year, l.month, l.day}) + " \xC3\xA0 " + hm;
+}
+
+std::optional<Date> parse_french_date(std::string_view text, Date today) {
+  std::string t = fold_text(trim(text));
+  while (!t.empty() && (t.back() == '.' || t.back() == ' ')) t.pop_back();
+  if (t == "aujourd'hui" || t == "aujourd\xE2\x80\x99hui" || t == "aujourdhui") return today;
+  if (t == "hier") return add_days(today, -1);
+  if (t == "avant-hier" || t == "avant hier") return add_days(today, -2);
+  static const std::regex numeric(R"(^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$)");
+  static const std::regex iso(R"(^(\d{4})-(\d{2})-(\d{2})$)");
+  static const std::regex words(
+      R"(^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?(\d{1,2})(?:er)?\s+([a-z]+)\.?(?:\s+(\d{4}))?$)");
+  static const char* const months[] = {"janvier", "fevrier", "mars",      "avril",   "mai",      "juin",
+                                       "juillet", "aout",    "septembre", "octobre", "novembre", "decembre"};
+  std::smatch m;
+  int y = today.year, mon = 0, d = 0;
+  if (std::regex_match(t, m, iso)) {
+    y = std::stoi(m[1].str());
+    mon = std::stoi(m[2].str());
+    d = std::stoi(m[3].str());
+  } else if (std::regex_match(t, m, numeric)) {
+    d = std::stoi(m[1].str());
+    mon = std::stoi(m[2].str());
+    if (m[3].matched) y = std::stoi(m[3].str()) + (m[3].length() == 2 ? 2000 : 0);
+  } else if (std::regex_match(t, m, words)) {
+    d = std::stoi(m[1].str());
+    const std::string word = m[2].str();
+    for (int i = 0; i < 12; ++i) {
+      const std::string full = months[i];
+      // "nov", "novembre", "sept": a month's name or its first three letters at least.
+      if (word.size() >= 3 && full.compare(0, word.size(), word) == 0) mon = i + 1;
+    }
+    if (m[3].matched) y = std::stoi(m[3].str());
+  } else {
+    return std::nullopt;
+  }
+  if (mon < 1 || mon > 12 || d < 1 || y < 1900 || y > 2200 || d > days_in_month(y, mon)) return std::nullopt;
+  return Date{y, mon, d};
 }
 
 }  // namespace guichet::calendar

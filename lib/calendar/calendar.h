@@ -13,6 +13,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,5 +86,10 @@ Date local_date(std::int64_t unix_time);
 // "3 décembre 2026"; with the time: "le 3 décembre 2026 à 14 h 05".
 std::string french_date(Date d);
 std::string french_date_time(std::int64_t unix_time);
+
+// A date as an agent writes it: "aujourd'hui", "hier", "avant-hier", "12/11/2026", "12/11" (this
+// year), "12-11-2026", "2026-11-12", "12 novembre 2026", "jeudi 12 novembre", "1er déc.". Case and
+// accents do not matter. nullopt when it is none of these or is no real day.
+std::optional<Date> parse_french_date(std::string_view text, Date today);
 
 }  // namespace guichet::calendar

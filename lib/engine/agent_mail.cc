@@ -6,6 +6,7 @@
 
 #include "engine/actions.h"
 #include "engine/commands.h"
+#include "engine/intake.h"
 #include "engine/letters.h"
 #include "engine/outbox.h"
 #include "mail/address.h"
@@ -272,6 +273,16 @@ Result<Outcome> ingest_agent_mail(store::Store& store, const Incoming& in, const
   const directory::Directory* dir = options.directory;
   const directory::Agent* agent = dir ? dir->agent(token.agent) : nullptr;
 
+  // A call, a visit or a letter recorded by the agent the token names, From that agent (or composed
+  // by guichet itself for them: `guichet new`, the web view, which authenticated them).
+  if (token.kind == tokens::Kind::intake && !refusal) {
+    if (!agent)
+      refusal = "le jeton nomme un agent inconnu de l'annuaire (" + token.agent + ")";
+    else if (options.agents.recorded_by != agent->id)
+      refusal = not_from_agent(m, *agent, options.agents.trusted_authserv_id);
+    if (!refusal) return ingest_intake(store, in, *agent, options, std::move(out));
+  }
+
   // The request the token names; an unknown one (a typo, a purged request) keeps the mail apart.
   std::optional<RequestInfo> target;
   if (token.kind != tokens::Kind::intake) {
@@ -280,17 +291,10 @@ Result<Outcome> ingest_agent_mail(store::Store& store, const Incoming& in, const
     target = std::move(*r);
   }
   if (!target) {
-    store::NewRequest req;
-    req.kind = store::RequestKind::machine;
-    req.subject = m.subject;
-    req.requester = m.from.empty() ? mail::Address{} : m.from.front();
-    req.received_at = in.arrived;
-    req.year = calendar::local_date(in.arrived).year;
-    req.mailbox = options.mailbox;
-    auto created = store.create_request(req, now);
+    auto created = keep_apart(store, in, options.mailbox);
     if (!created) return created.error();
     const std::string reason = token.kind == tokens::Kind::intake
-                                   ? std::string("l'enregistrement des demandes re\xC3\xA7ues hors courriel n'est pas encore ouvert")
+                                   ? refusal.value_or("enregistrement refus\xC3\xA9")
                                    : "la demande " + token.subject + " n'existe pas (ou plus)";
     auto row = record_message(store, in, created->first, store::MessageRole::refused, std::nullopt, out.matched_by, false);
     if (!row) return row.error();

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "engine/ingest.h"
 #include "mail/message.h"
@@ -31,5 +32,10 @@ struct Incoming {
 Result<std::int64_t> record_message(store::Store& store, const Incoming& in, std::int64_t request_id,
                                     store::MessageRole role, const std::optional<std::string>& agent,
                                     const std::string& matched_by, bool participant);
+
+// A new machine mail record (`M2026-…`, kept apart) for `in`, which belongs to no request: a token
+// naming a request that does not exist, an intake that does not check. Returns its id and reference.
+Result<std::pair<std::int64_t, std::string>> keep_apart(store::Store& store, const Incoming& in,
+                                                        const std::string& mailbox);
 
 }  // namespace guichet::engine

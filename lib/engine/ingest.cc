@@ -38,6 +38,18 @@ const char* action_name(Action a) {
   return "?";
 }
 
+Result<std::pair<std::int64_t, std::string>> keep_apart(store::Store& store, const Incoming& in,
+                                                        const std::string& mailbox) {
+  store::NewRequest req;
+  req.kind = store::RequestKind::machine;
+  req.subject = in.m.subject;
+  req.requester = in.m.from.empty() ? mail::Address{} : in.m.from.front();
+  req.received_at = in.arrived;
+  req.year = local_time(in.arrived).year;
+  req.mailbox = mailbox;
+  return store.create_request(req, in.now);
+}
+
 Result<std::int64_t> record_message(store::Store& store, const Incoming& in, std::int64_t request_id,
                                     store::MessageRole role, const std::optional<std::string>& agent,
                                     const std::string& matched_by, bool participant) {

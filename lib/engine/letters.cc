@@ -49,6 +49,7 @@ templates::Letter letter_of(const store::RequestInfo& r, const IngestOptions& op
   l.missing = r.missing;
   l.missing_deadline = parse_iso_date(r.missing_deadline);
   l.mailbox = r.mailbox;
+  l.channel = r.channel;
   return l;
 }
 

@@ -34,6 +34,9 @@ struct AgentPolicy {
   std::string token_key;         // empty: no token is written or honoured (engine/token_key.h)
   char separator = '+';          // sub-addressing
   std::string trusted_authserv_id;  // the town's receiving server, when its Authentication-Results count
+  // The agent for whom guichet composed this mail itself (`guichet new`, the web view's "Nouvelle
+  // demande"), having authenticated them: its From needs no Authentication-Results.
+  std::string recorded_by;
   const std::vector<config::Procedure>* procedures = nullptr;
   calendar::Delay missing_pieces_delay{1, calendar::Delay::Unit::months};
 };

@@ -8,6 +8,7 @@
 #include "mail/compose.h"
 #include "store/outbox.h"
 #include "engine/actions.h"
+#include "engine/letters.h"
 #include "engine/route.h"
 #include "templates/letter.h"
 #include "util/backoff.h"
@@ -73,6 +74,57 @@ Result<Queued> queue_mail(store::Store& store, store::OutboxKind kind, std::opti
   return Queued{out.message_id, *id};
 }
 
+namespace {
+
+const char* received_words(const std::string& channel) {
+  if (channel == "telephone") return "par t\xC3\xA9l\xC3\xA9phone";
+  if (channel == "guichet") return "au guichet";
+  if (channel == "courrier") return "par courrier";
+  return "par courriel";
+}
+
+// The acknowledgement of a resident without an address, to the agent who recorded the request.
+Result<void> hand_over(store::Store& store, const Routed& routed, const templates::Letter& letter,
+                       const NewRequestMail& request, const IngestOptions& options, std::int64_t now) {
+  if (!options.templates) return make_error(Errc::software, "no templates to write the acknowledgement with");
+  auto r = store.request_summary(request.request_id);
+  if (!r) return r.error();
+  if (!*r) return make_error(Errc::software, "request " + request.reference + " vanished");
+  auto text = options.templates->render(routed.template_name, templates::letter_data(letter));
+  if (!text) return text.error();
+  const directory::Agent& agent = *request.hand_to;
+  auto body = render_letter(templates::kHandedAcknowledgement, **r, options, [&](templates::Data& d) {
+    templates::Data a;
+    a.set("first_name", agent.first_name);
+    d.set("agent", a);
+    d.set("letter", *text);
+    // Unset when empty: an empty string opens a mustache section.
+    templates::Data resident;
+    resident.set("name", (*r)->requester.name);
+    if (!(*r)->requester_phone.empty()) resident.set("phone", (*r)->requester_phone);
+    if (!(*r)->requester_postal.empty()) resident.set("postal", (*r)->requester_postal);
+    d.set("resident", resident);
+    d.set("channel_words", std::string(received_words((*r)->channel)));
+  });
+  if (!body) return body.error();
+  ToAgent m;
+  m.subject = "Accus\xC3\xA9 de r\xC3\xA9" "ception \xC3\xA0 remettre";
+  m.body = std::move(*body);
+  auto sent = mail_agent(store, **r, agent, std::move(m), options, now);
+  if (!sent) return sent.error();
+  if (routed.template_name == templates::kAcknowledgement) {
+    store::RequestChanges c;
+    c.full_ack_at = std::optional<std::int64_t>(now);
+    if (auto u = store.update_request(request.request_id, c, now); !u) return u;
+  }
+  return store.add_event(request.request_id, std::nullopt, now, "guichet", "acknowledgement_handed",
+                         dump_json(nlohmann::json{{"outbox", sent->outbox_id.value_or(0)},
+                                                  {"to", agent.email},
+                                                  {"template", routed.template_name}}));
+}
+
+}  // namespace
+
 Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, const Routed& routed,
                                    const NewRequestMail& request, const IngestOptions& options, std::int64_t now) {
   const OutgoingPolicy& policy = options.outgoing;
@@ -93,7 +145,8 @@ Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, 
     return event("acknowledgement_suppressed",
                  {{"reason", "no valid sender address (mailbox address, department email or smtp.from)"}});
 
-  const templates::Letter letter = letter_for(routed, m, request.reference, request.arrived, options);
+  templates::Letter letter = letter_for(routed, m, request.reference, request.arrived, options);
+  letter.channel = request.channel;
   std::optional<std::string> reason;
   if (!routed.acknowledge) reason = "the rule says acknowledge: false";
   if (!reason) reason = machine_reason(m, policy.own_addresses);
@@ -110,7 +163,9 @@ Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, 
     else if (*week >= policy.per_week)
       reason = "limit reached: " + std::to_string(*week) + " acknowledgements to " + to + " in 7 days";
   }
-  if (reason) {
+  if (reason && request.hand_to && to.empty() && routed.acknowledge) {
+    if (auto h = hand_over(store, routed, letter, request, options, now); !h) return h;
+  } else if (reason) {
     spdlog::info("{}: no acknowledgement: {}", request.reference, *reason);
     if (auto r = event("acknowledgement_suppressed", {{"reason", *reason}}); !r) return r;
   } else {
@@ -152,7 +207,8 @@ Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, 
   // the notice carries the tokens that let them answer and steer the request by mail).
   const directory::Agent* agent =
       options.directory && routed.routing.agent ? options.directory->agent(*routed.routing.agent) : nullptr;
-  if (agent && mail::valid_address(agent->email) && (request.promoted || !machine_reason(m, policy.own_addresses)) &&
+  if (agent && mail::valid_address(agent->email) &&
+      (request.promoted || request.hand_to || !machine_reason(m, policy.own_addresses)) &&
       options.templates) {
     auto r = store.request_summary(request.request_id);
     if (!r) return r.error();

@@ -41,6 +41,10 @@ struct NewRequestMail {
   std::string reference;
   std::int64_t arrived = 0;
   bool promoted = false;  // machine mail a person made a request: its agent hears of it anyway
+  // A call, a visit or a letter recorded by this agent (engine/intake.h): when the resident gave no
+  // address, the acknowledgement goes to the agent, to print, post or read out.
+  const directory::Agent* hand_to = nullptr;
+  std::string channel = "email";  // store::name(Channel): the acknowledgement says "votre appel"…
 };
 Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, const Routed& routed,
                                    const NewRequestMail& request, const IngestOptions& options, std::int64_t now);

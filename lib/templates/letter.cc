@@ -18,7 +18,16 @@ Data letter_data(const Letter& l) {
   d.set("commune", l.commune);
   d.set("reference", l.reference);
   d.set("subject", l.subject.empty() ? std::string("(sans objet)") : l.subject);
-  d.set("received", calendar::french_date_time(l.received_at));
+  // A call, a visit or a letter is dated by its day (the agent says which; the hour is theirs).
+  const bool by_mail = l.channel == "email";
+  d.set("received", by_mail ? calendar::french_date_time(l.received_at)
+                            : "le " + calendar::french_date(calendar::local_date(l.received_at)));
+  d.set("received_what", l.channel == "telephone" ? "votre appel"
+                         : l.channel == "guichet" ? "votre demande au guichet"
+                         : l.channel == "courrier" ? "votre courrier"
+                                                   : "votre courriel");
+  // Answering the acknowledgement reaches the service only when it went by mail.
+  d.set("reply_by_mail", by_mail || !l.resident.address.empty());
   d.set("received_date", calendar::french_date(calendar::local_date(l.received_at)));
   d.set("mailbox", l.mailbox);
   Data resident;

@@ -29,6 +29,7 @@ struct Letter {
   std::optional<calendar::Date> missing_deadline;
   const directory::Department* previous_service = nullptr;  // transfers
   std::string mailbox;
+  std::string channel = "email";  // email | telephone | guichet | courrier: how the request came
 };
 
 Data letter_data(const Letter& l);

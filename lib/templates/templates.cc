@@ -26,11 +26,13 @@ const Vocabulary& vocabulary() {
                             "acceptance", "rejection", "procedure_known", "incomplete", "delay", "deemed_decision_date",
                             "missing_deadline", "count", "mailbox", "answer", "reason", "note_address",
                             "actor", "due_date", "days_late", "days_open", "relances", "level", "agent_name",
-                            "link"});
+                            "link", "letter", "channel_words", "received_what",
+                            "reply_by_mail"});
     root.names["recipient"] = node({"first_name", "last_name", "title", "email"});
     root.names["lines"] = node({"text"});
+    root.names["problems"] = node({"text"});
     root.names["colleague"] = node({"name", "date", "text"});
-    root.names["resident"] = node({"name", "email"});
+    root.names["resident"] = node({"name", "email", "phone", "postal"});
     const auto service = node({"name", "email", "address", "phone"});
     root.names["service"] = service;
     root.names["previous_service"] = service;
@@ -57,7 +59,7 @@ const std::vector<const char*>& required() {
       kEscalation,      kDigest,       kMailboxFailing,    kMailboxRecovered, kUndelivered,
       kAgentAnswer,     kCommandsReceipt, kAnswerRefused,  kAnswerHeld,       kAnswerEmpty,
       kTargetReminder,  kFullAckReminder, kDecisionAlert,  kDecisionReached,  kNoOwner,
-      kAttestation,     kLoginLink};
+      kAttestation,     kLoginLink,       kHandedAcknowledgement, kIntakeRefused};
   return names;
 }
 
@@ -218,7 +220,7 @@ std::vector<std::string> check(const std::string& text) {
 
 Result<TemplateSet> TemplateSet::load(const std::string& folder) {
   TemplateSet set;
-  for (const auto& [name, text] : builtin_texts()) set.texts_[name] = Entry{text, "built-in:" + name, ""};
+  for (const auto& [name, text] : builtin_texts()) set.texts_[name] = Entry{text, "built-in:" + name, "", nullptr};
   std::vector<std::string> errors;
   if (!folder.empty()) {
     std::error_code ec;
@@ -236,7 +238,7 @@ Result<TemplateSet> TemplateSet::load(const std::string& folder) {
         errors.push_back(f.string() + ": cannot be read");
         continue;
       }
-      set.texts_[f.stem().string()] = Entry{ss.str(), f.string(), ""};
+      set.texts_[f.stem().string()] = Entry{ss.str(), f.string(), "", nullptr};
     }
   }
   for (auto& [name, entry] : set.texts_) {

@@ -54,6 +54,10 @@ inline constexpr const char* kCommandsReceipt = "recu-commandes";   // to the ag
 inline constexpr const char* kAnswerRefused = "reponse-refusee";    // to the agent named: not relayed, why
 inline constexpr const char* kAnswerHeld = "reponse-retenue";       // to the agent: a colleague answered first
 inline constexpr const char* kAnswerEmpty = "reponse-vide";         // to the agent: nothing left to relay
+// To the agent who recorded a call, a visit or a letter from someone without an address: the
+// acknowledgement to print, post or read out (engine/intake.h).
+inline constexpr const char* kHandedAcknowledgement = "accuse-a-remettre";
+inline constexpr const char* kIntakeRefused = "enregistrement-refuse";  // to the agent: what to correct
 const std::vector<const char*>& required();
 
 // Problems in one template's text: "line:column: message", checked against `vocabulary()`.

@@ -129,3 +129,25 @@ TEST_CASE("dates in French, as the acknowledgement writes them", "[calendar]") {
   CHECK(french_date_time(1796303100) == "le 3 décembre 2026 à 14 h 05");
   CHECK(local_date(1798759800) == D(2027, 1, 1));  // 31 December 2026, 23:30 UTC
 }
+
+TEST_CASE("dates as an agent writes them: Reçu le", "[calendar]") {
+  const Date today{2026, 12, 3};
+  struct Case {
+    const char* text;
+    std::optional<Date> want;
+  };
+  const Case cases[] = {
+      {"aujourd'hui", today},          {"Aujourd’hui", today},         {"hier", Date{2026, 12, 2}},
+      {"avant-hier", Date{2026, 12, 1}}, {"12/11/2026", Date{2026, 11, 12}}, {"12/11", Date{2026, 11, 12}},
+      {"1/3/27", Date{2027, 3, 1}},    {"12-11-2026", Date{2026, 11, 12}}, {"2026-11-12", Date{2026, 11, 12}},
+      {"12 novembre 2026", Date{2026, 11, 12}}, {"jeudi 12 novembre", Date{2026, 11, 12}},
+      {"1er déc.", Date{2026, 12, 1}}, {"29 FÉVRIER 2028", Date{2028, 2, 29}},
+      {"29 février 2027", std::nullopt}, {"31/04/2026", std::nullopt}, {"13/13/2026", std::nullopt},
+      {"demain", std::nullopt},        {"", std::nullopt},              {"12 brumaire", std::nullopt},
+      {"le 12", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    CHECK(guichet::calendar::parse_french_date(c.text, today) == c.want);
+  }
+}
