@@ -55,7 +55,8 @@ Command add_search(CLI::App& app) {
     for (const auto& r : *found) {
       std::cout << r.reference << "  " << store::name(r.status) << "  " << r.department.value_or("-") << "/"
                 << r.agent.value_or("-") << "  " << (r.requester.name.empty() ? r.requester.address : r.requester.name)
-                << "  " << (r.subject.empty() ? "(sans objet)" : r.subject) << "  (last activity "
+                << (r.channel == "email" ? "" : " (" + r.channel + ")") << "  "
+                << (r.subject.empty() ? "(sans objet)" : r.subject) << "  (last activity "
                 << format_local(r.last_message_at.value_or(r.received_at)) << ")\n";
     }
     return 0;

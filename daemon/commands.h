@@ -71,6 +71,7 @@ Command add_verify(CLI::App& app);
 Command add_restore(CLI::App& app);
 Command add_new(CLI::App& app);
 Command add_intake_address(CLI::App& app);
+Command add_rgpd_export(CLI::App& rgpd);  // under `guichet rgpd`
 
 // Opens what `needs` asks for. Applies the configured time zone to the process.
 Result<Context> open_context(const GlobalOptions& g, Needs needs);

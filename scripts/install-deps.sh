@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev libssl-dev libmimetic-dev libsqlite3-dev libspdlog-dev libcli11-dev
   libyaml-cpp-dev libkainjow-mustache-dev libsystemd-dev nlohmann-json3-dev zlib1g-dev libre2-dev
-  libcpp-httplib-dev catch2 tzdata
+  libcpp-httplib-dev libarchive-dev catch2 tzdata
 )
 if [[ "${1:-}" == "--test" ]]; then
   # Real servers for the integration tests, started by the suite on loopback: an SMTP receiver

@@ -3,11 +3,14 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "mail/message_json.h"
 #include "store/migrations.h"
 #include "store/raw_codec.h"
 #include "util/sha256.h"
 #include "util/strings.h"
+#include "util/text_fold.h"
 
 namespace guichet::store {
 
@@ -1105,6 +1108,50 @@ Result<void> Store::put_setting(const std::string& key, const std::string& value
   if (!st) return st.error();
   (*st)->bind(1, key).bind_blob(2, value);
   return (*st)->run();
+}
+
+namespace {
+
+// A person's name for matching an RGPD request: folded, punctuation and a leading civility removed.
+std::string person_key(std::string_view name) {
+  std::string folded = fold_text(name);
+  for (char& ch : folded)
+    if (ch == '.' || ch == ',' || ch == '"' || ch == '\'') ch = ' ';
+  static const std::set<std::string, std::less<>> civilities = {"m", "mr", "mme", "mlle", "me", "dr", "madame",
+                                                                 "monsieur", "mademoiselle", "maitre", "docteur"};
+  std::vector<std::string> words;
+  for (auto w : split(collapse_spaces(folded), ' '))
+    if (!w.empty()) words.emplace_back(w);
+  while (!words.empty() && civilities.count(words.front())) words.erase(words.begin());
+  std::string key;
+  for (const auto& w : words) key += (key.empty() ? "" : " ") + w;
+  return words.size() >= 2 ? key : std::string();  // a first name alone is nobody
+}
+
+}  // namespace
+
+Result<std::vector<std::int64_t>> Store::requests_of_person(const std::string& who) {
+  std::set<std::int64_t> ids;
+  if (who.find('@') != std::string::npos) {
+    auto st = impl_->stmt(
+        "SELECT id FROM requests WHERE lower(requester_address) = ?1 "
+        "UNION SELECT request_id FROM participants WHERE address = ?1 AND role IN ('requester', 'copy')");
+    if (!st) return st.error();
+    (*st)->bind(1, to_lower(trim(who)));
+    if (auto r = (*st)->each([&](const Statement& row) { ids.insert(row.int64(0)); }); !r) return r.error();
+  } else {
+    const std::string key = person_key(who);
+    if (key.empty()) return std::vector<std::int64_t>{};
+    auto st = impl_->stmt(
+        "SELECT id, requester_name FROM requests WHERE requester_name != '' "
+        "UNION ALL SELECT request_id, name FROM participants WHERE role IN ('requester', 'copy') AND name != ''");
+    if (!st) return st.error();
+    auto r = (*st)->each([&](const Statement& row) {
+      if (person_key(row.text(1)) == key) ids.insert(row.int64(0));
+    });
+    if (!r) return r.error();
+  }
+  return std::vector<std::int64_t>(ids.begin(), ids.end());
 }
 
 }  // namespace guichet::store

@@ -356,6 +356,10 @@ class Store {
   // held before schema 9, in resumable batches, saying how far it got). A request whose department,
   // agent or tags change gets its rows' new scope before the commit (store/search_index.h).
   Result<std::vector<RequestInfo>> search(const SearchQuery& q);
+  // RGPD: the requests (of every kind) whose requester or a participant in copy is `who`: an
+  // address, or a name matched exactly once folded and without its civility ("Mme Léa Martin" is
+  // "lea martin"; a single word is nobody). Oldest first.
+  Result<std::vector<std::int64_t>> requests_of_person(const std::string& who);
   Result<void> index_message(std::int64_t row, std::int64_t request_id, const StoredMail& m);
   Result<void> index_request(std::int64_t id, bool remove);
   Result<void> build_search_index(const std::function<void(std::int64_t done, std::int64_t total)>& progress);

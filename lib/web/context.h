@@ -58,7 +58,10 @@ std::string random_token();  // 264 random bits, 44 URL-safe characters
 // "3 décembre 2026 à 14 h 05", "Nouvelle"…
 std::string when(std::int64_t t);
 std::string status_label(store::RequestStatus s);
-// What every list of requests shows of one: reference, status and its label, subject, requester.
+// "reçue par téléphone", "reçue au guichet", "reçue par courrier"; "" for mail.
+std::string channel_label(const std::string& channel);
+// What every list of requests shows of one: reference, status and its label, subject, requester,
+// and how it came when not by mail (`channel_label`).
 Data request_row(const store::RequestInfo& r);
 // The response target passed and nobody has answered yet.
 bool is_late(const store::RequestInfo& r, std::int64_t now);

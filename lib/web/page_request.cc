@@ -111,8 +111,7 @@ void page_request(Ctx& c, const std::string& reference, const std::string& notic
   d.set("subject", r.subject.empty() ? std::string("(sans objet)") : r.subject);
   d.set("status", std::string(store::name(r.status)));
   d.set("status_label", status_label(r.status));
-  set_text(d, "channel_label", r.channel == "email" ? std::string() : r.channel == "telephone" ? std::string("reçue par téléphone")
-                         : r.channel == "guichet" ? std::string("reçue au guichet") : std::string("reçue par courrier"));
+  set_text(d, "channel_label", channel_label(r.channel));
   d.set("requester_name", r.requester.name.empty() ? r.requester.address : r.requester.name);
   set_text(d, "requester_email", r.requester.address);
   set_text(d, "requester_phone", r.requester_phone);

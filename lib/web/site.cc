@@ -337,7 +337,15 @@ Data request_row(const store::RequestInfo& r) {
   e.set("status_label", status_label(r.status));
   e.set("subject", r.subject.empty() ? std::string("(sans objet)") : r.subject);
   e.set("requester", r.requester.name.empty() ? r.requester.address : r.requester.name);
+  set_text(e, "channel_label", channel_label(r.channel));
   return e;
+}
+
+std::string channel_label(const std::string& channel) {
+  if (channel == "telephone") return "reçue par téléphone";
+  if (channel == "guichet") return "reçue au guichet";
+  if (channel == "courrier") return "reçue par courrier";
+  return "";
 }
 
 bool is_late(const store::RequestInfo& r, std::int64_t now) {
