@@ -1120,7 +1120,8 @@ std::string person_key(std::string_view name) {
   static const std::set<std::string, std::less<>> civilities = {"m", "mr", "mme", "mlle", "me", "dr", "madame",
                                                                  "monsieur", "mademoiselle", "maitre", "docteur"};
   std::vector<std::string> words;
-  for (auto w : split(collapse_spaces(folded), ' '))
+  const std::string collapsed = collapse_spaces(folded);  // split() points into it
+  for (auto w : split(collapsed, ' '))
     if (!w.empty()) words.emplace_back(w);
   while (!words.empty() && civilities.count(words.front())) words.erase(words.begin());
   std::string key;
