@@ -31,20 +31,6 @@ std::optional<store::Channel> channel_of(const std::string& written) {
   return std::nullopt;
 }
 
-const char* channel_words(store::Channel c) {
-  switch (c) {
-    case store::Channel::telephone:
-      return "par t\xC3\xA9l\xC3\xA9phone";
-    case store::Channel::counter:
-      return "au guichet";
-    case store::Channel::letter:
-      return "par courrier";
-    case store::Channel::email:
-      return "par courriel";
-  }
-  return "";
-}
-
 // The resident's request as routing and the acknowledgement see it: from the resident, to the
 // mailbox, the agent's text. No Message-ID: the resident never sent one, and the acknowledgement
 // must not claim to answer the agent's mail.
@@ -167,7 +153,7 @@ Result<Intake> check_intake(const IntakeFields& f, std::int64_t now) {
     const std::string first(trim(split(in.text, '\n').front()));
     in.subject = !first.empty() && first.size() <= 120
                      ? first
-                     : std::string("Demande re\xC3\xA7ue ") + channel_words(in.channel);
+                     : std::string("Demande re\xC3\xA7ue ") + received_words(store::name(in.channel));
   }
   const calendar::Date today = calendar::local_date(now);
   in.received_at = now;

@@ -76,13 +76,6 @@ Result<Queued> queue_mail(store::Store& store, store::OutboxKind kind, std::opti
 
 namespace {
 
-const char* received_words(const std::string& channel) {
-  if (channel == "telephone") return "par t\xC3\xA9l\xC3\xA9phone";
-  if (channel == "guichet") return "au guichet";
-  if (channel == "courrier") return "par courrier";
-  return "par courriel";
-}
-
 // The acknowledgement of a resident without an address, to the agent who recorded the request.
 Result<void> hand_over(store::Store& store, const Routed& routed, const templates::Letter& letter,
                        const NewRequestMail& request, const IngestOptions& options, std::int64_t now) {
@@ -124,6 +117,13 @@ Result<void> hand_over(store::Store& store, const Routed& routed, const template
 }
 
 }  // namespace
+
+const char* received_words(const std::string& channel) {
+  if (channel == "telephone") return "par t\xC3\xA9l\xC3\xA9phone";
+  if (channel == "guichet") return "au guichet";
+  if (channel == "courrier") return "par courrier";
+  return "par courriel";
+}
 
 Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, const Routed& routed,
                                    const NewRequestMail& request, const IngestOptions& options, std::int64_t now) {

@@ -46,6 +46,10 @@ struct NewRequestMail {
   const directory::Agent* hand_to = nullptr;
   std::string channel = "email";  // store::name(Channel): the acknowledgement says "votre appel"…
 };
+// "par téléphone", "au guichet", "par courrier", "par courriel": how a request of that channel
+// (store::name(Channel)) came, as letters to agents say it.
+const char* received_words(const std::string& channel);
+
 Result<void> queue_for_new_request(store::Store& store, const mail::Message& m, const Routed& routed,
                                    const NewRequestMail& request, const IngestOptions& options, std::int64_t now);
 
