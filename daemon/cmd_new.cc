@@ -18,17 +18,6 @@ namespace guichet::cli {
 
 namespace {
 
-std::string content_type_of(const std::string& name) {
-  std::string ext = std::filesystem::path(name).extension().string();
-  for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (ext == ".pdf") return "application/pdf";
-  if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
-  if (ext == ".png") return "image/png";
-  if (ext == ".tif" || ext == ".tiff") return "image/tiff";
-  if (ext == ".txt") return "text/plain";
-  return "application/octet-stream";
-}
-
 Result<std::string> read_whole(const std::string& path) {
   if (path == "-") return std::string((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   std::ifstream in(path, std::ios::binary);
@@ -80,7 +69,7 @@ Command add_new(CLI::App& app) {
     for (const auto& path : opt->attach) {
       auto bytes = read_whole(path);
       if (!bytes) return report(bytes.error());
-      files.push_back({std::filesystem::path(path).filename().string(), content_type_of(path), std::move(*bytes)});
+      files.push_back({std::filesystem::path(path).filename().string(), mail::content_type_of_file(path), std::move(*bytes)});
     }
     store::Store& st = *ctx.store;
     auto options = engine::prepare_ingest(st, *ctx.setup, box);

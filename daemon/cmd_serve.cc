@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "engine/connections.h"
 #include "engine/deadlines.h"
+#include "engine/retention.h"
 #include "engine/token_key.h"
 #include "engine/outbox.h"
 #include "engine/poll.h"
@@ -241,6 +242,14 @@ class Daemon {
     for (const auto& l : run->lines) spdlog::info("deadlines: {}", l);
     if (digests)
       for (const auto& l : digests->lines) spdlog::info("digests: {}", l);
+    // Retention, once a day, a bounded batch per scan so that mail keeps flowing meanwhile.
+    auto purged = engine::daily_purge(*ctx_.store, engine::RetentionPolicy::of(setup->config, setup->region), now,
+                                      defaults::purge_batch);
+    if (!purged) spdlog::error("purge: {}", purged.error().message);
+    else if (*purged)
+      spdlog::info("purge: {} request(s) past retention became tombstones ({} mail(s), {} bytes){}",
+                   (*purged)->items.size(), (*purged)->total.messages, (*purged)->total.bytes,
+                   (*purged)->finished ? "" : "; more at the next scan");
   }
 
   void drain() {

@@ -30,6 +30,9 @@ void print_text(const store::RequestInfo& r, const std::vector<store::OutboxMail
             << ">\n"
             << "Department: " << r.department.value_or("-") << "\n"
             << "Agent:      " << r.agent.value_or("-") << "\n";
+  if (r.purged_at)
+    std::cout << "Purged:     " << format_local(*r.purged_at)
+              << " (personal data removed: an anonymous tombstone, see the history)\n";
   if (r.silence != "none")
     std::cout << "Silence:    " << r.silence << " after " << r.delay.value_or("?") << ", on "
               << r.deemed_decision_on.value_or(r.suspended_since ? "(suspended: pieces missing)" : "?") << "\n";

@@ -72,6 +72,8 @@ Command add_restore(CLI::App& app);
 Command add_new(CLI::App& app);
 Command add_intake_address(CLI::App& app);
 Command add_rgpd_export(CLI::App& rgpd);  // under `guichet rgpd`
+Command add_rgpd_erase(CLI::App& rgpd);   // under `guichet rgpd`
+Command add_purge(CLI::App& app);
 
 // Opens what `needs` asks for. Applies the configured time zone to the process.
 Result<Context> open_context(const GlobalOptions& g, Needs needs);

@@ -31,7 +31,7 @@ int main(int argc, char** argv) try {
   CLI::App* deadlines = app.add_subcommand("deadlines", "Reminders, escalations, deemed decisions");
   deadlines->require_subcommand(1);
   CLI::App* web = app.add_subcommand("web", "Serve the web view: search, requests, the live view (behind a reverse proxy)");
-  CLI::App* rgpd = app.add_subcommand("rgpd", "A person's data: export (RGPD article 15)");
+  CLI::App* rgpd = app.add_subcommand("rgpd", "A person's data: export (RGPD article 15), erase (article 17)");
   rgpd->require_subcommand(1);
   std::vector<Command> commands = {add_parse(app), add_ingest(app),       add_list(app),
                                    add_show(app),  add_merge(app),        add_split(app), add_promote(app),
@@ -43,7 +43,8 @@ int main(int argc, char** argv) try {
                                    // `web link` before `web`: the first parsed runs.
                                    add_web_link(*web), add_web(*web),
                                    add_backup(app), add_verify(app), add_restore(app),
-                                   add_new(app), add_intake_address(app), add_rgpd_export(*rgpd)};
+                                   add_new(app), add_intake_address(app), add_rgpd_export(*rgpd),
+                                   add_rgpd_erase(*rgpd), add_purge(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -44,6 +44,7 @@ nlohmann::ordered_json request_summary_json(const store::RequestInfo& r) {
   j["first_answer_at"] = time_or_null(r.first_answer_at);
   j["last_answer_at"] = time_or_null(r.last_answer_at);
   j["closed_at"] = time_or_null(r.closed_at);
+  j["purged_at"] = time_or_null(r.purged_at);
   nlohmann::ordered_json clocks;
   clocks["competent_since"] = time_or_null(r.competent_since);
   clocks["suspended_since"] = time_or_null(r.suspended_since);

@@ -143,8 +143,10 @@ Result<Delay> Delay::parse(std::string_view text) {
   else if (unit == "day" || unit == "days" || unit == "jour" || unit == "jours") d.unit = Unit::days;
   else if (unit == "working day" || unit == "working days" || unit == "jour ouvre" || unit == "jours ouvres")
     d.unit = Unit::working_days;
+  else if (unit == "year" || unit == "years" || unit == "an" || unit == "ans" || unit == "annee" || unit == "annees")
+    d.amount *= 12;  // retention periods: "5 ans" is 60 months, counted as months are
   else
-    return Error{Errc::config, "unknown delay unit \"" + unit + "\" (months, days or working days)"};
+    return Error{Errc::config, "unknown delay unit \"" + unit + "\" (years, months, days or working days)"};
   return d;
 }
 

@@ -62,7 +62,7 @@ Date sub_working_days(Date d, int n, Region region);
 int working_days_between(Date a, Date b, Region region);
 
 // A delay as written in configuration: "2 months", "2 mois", "15 days", "15 jours",
-// "10 working days", "10 jours ouvrés".
+// "10 working days", "10 jours ouvrés", "5 years", "5 ans" (60 months).
 struct Delay {
   enum class Unit { days, months, working_days };
   int amount = 0;

@@ -129,7 +129,7 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
   doc.check_keys(root, {"commune", "database", "reference_prefix", "timezone", "calendar", "directory", "rules",
                         "templates", "mailboxes", "smtp", "acknowledgements", "admin", "alert_after_minutes",
                         "address_separator", "trusted_authserv_id", "token_key_file", "token_key_credential",
-                        "procedures", "missing_pieces_delay", "deadlines", "web"});
+                        "procedures", "missing_pieces_delay", "deadlines", "web", "retention"});
   if (auto v = doc.string(root, "commune")) c.commune = *v;
   if (auto v = doc.string(root, "database")) c.database = resolve(base_dir, *v);
   if (auto v = doc.string(root, "reference_prefix")) c.reference_prefix = *v;
@@ -262,6 +262,27 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
       doc.error(w["proxy_user_header"], "proxy_user_header needs trusted_proxy: the header is believed from the proxy only");
     if (auto v = doc.integer(w, "session_idle_days", 1, 365)) c.web.session_idle_days = static_cast<int>(*v);
     if (auto v = doc.integer(w, "link_minutes", 1, 24 * 60)) c.web.link_minutes = static_cast<int>(*v);
+  }
+  if (const YAML::Node r = root["retention"]; r.IsDefined() && !r.IsNull() && doc.expect_map(r, "retention")) {
+    doc.check_keys(r, {"closed", "machine"});
+    // A closed request can be reopened by the resident's reply for 30 days; a shorter retention
+    // is a typing error, not a policy.
+    auto period = [&](const char* key, int min_days, std::string& into) {
+      auto v = doc.string(r, key);
+      if (!v) return;
+      auto d = calendar::Delay::parse(*v);
+      if (!d) {
+        doc.error(r[key], d.error().message);
+        return;
+      }
+      const int days = d->unit == calendar::Delay::Unit::months ? d->amount * 31 : d->amount;
+      if (days < min_days || d->amount <= 0)
+        doc.error(r[key], std::string("retention ") + key + " must be at least " + std::to_string(min_days) + " days");
+      else
+        into = *v;
+    };
+    period("closed", 30, c.retention.closed);
+    period("machine", 1, c.retention.machine);
   }
   if (!c.rules.empty() && c.directory.empty()) doc.error(root["rules"], "rules need a directory (the \"directory\" key)");
   if (auto r = doc.result(); !r) return r.error();

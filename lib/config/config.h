@@ -85,6 +85,15 @@ struct Web {
   int link_minutes = defaults::web_link_minutes;            // a login link works this long, once
 };
 
+// How long residents' personal data is kept (README, "Retention and RGPD"): past it, `guichet
+// purge` (and `serve`, once a day) leaves an anonymous tombstone. A key left out: kept until
+// someone decides.
+struct Retention {
+  std::string closed;   // closed requests, from the day they were closed: "5 ans"
+  std::string machine;  // machine mail kept apart (out-of-office, reports), from receipt: "1 an"
+  bool any() const { return !closed.empty() || !machine.empty(); }
+};
+
 // RFC 3834 loop brakes: acknowledgements to one address.
 struct Acknowledgements {
   int per_day = defaults::acknowledgements_per_day;
@@ -106,6 +115,7 @@ struct Config {
   Acknowledgements acknowledgements;
   Deadlines deadlines;
   Web web;
+  Retention retention;
   std::string admin;                  // address told when a mailbox keeps failing
   int alert_after_minutes = defaults::alert_after_minutes;  // … for this long
 

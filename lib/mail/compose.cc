@@ -3,11 +3,24 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <cctype>
 #include <stdexcept>
 
 #include "util/local_time.h"
 
 namespace guichet::mail {
+
+std::string content_type_of_file(const std::string& filename) {
+  const size_t dot = filename.rfind('.');
+  std::string ext = dot == std::string::npos ? std::string() : filename.substr(dot);
+  for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (ext == ".pdf") return "application/pdf";
+  if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
+  if (ext == ".png") return "image/png";
+  if (ext == ".tif" || ext == ".tiff") return "image/tiff";
+  if (ext == ".txt") return "text/plain";
+  return "application/octet-stream";
+}
 
 std::string new_message_id(std::string_view domain) {
   unsigned char bytes[16];

@@ -25,6 +25,10 @@ struct OutgoingAttachment {
   std::string content;       // the bytes
 };
 
+// The content type of a file joined by a person (a letter's scan), from its name's extension:
+// PDF, JPEG, PNG, TIFF, text; anything else application/octet-stream.
+std::string content_type_of_file(const std::string& filename);
+
 struct Outgoing {
   Address from;
   Address reply_to;  // empty address: none

@@ -192,6 +192,24 @@ Result<void> index_request_rows(Database& db, std::int64_t id, bool remove) {
   return (*kept)->run();
 }
 
+Result<void> unindex_request_messages(Database& db, std::int64_t request_id) {
+  auto msgs = db.cached(std::string("SELECT m.id, s.terms, ") + kStoredMailColumns +
+                        " FROM messages m JOIN search_scope s ON s.message_id = m.id WHERE m.request_id = ?1");
+  if (!msgs) return msgs.error();
+  (*msgs)->bind(1, request_id);
+  std::vector<std::pair<std::int64_t, std::pair<std::string, StoredMail>>> rows;
+  auto each = (*msgs)->each([&](const Statement& s) { rows.push_back({s.int64(0), {s.text(1), stored_mail(s, 2)}}); });
+  if (!each) return each;
+  for (const auto& [id, given] : rows) {
+    if (auto r = message_row(db, id, given.second, given.first, true); !r) return r;
+    auto st = db.cached("DELETE FROM search_scope WHERE message_id = ?1");
+    if (!st) return st.error();
+    (*st)->bind(1, id);
+    if (auto r = (*st)->run(); !r) return r;
+  }
+  return {};
+}
+
 Result<void> apply_search_rescopes(Database& db) {
   auto queued = db.cached("SELECT request_id FROM search_rescope ORDER BY request_id");
   if (!queued) return queued.error();

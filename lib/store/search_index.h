@@ -32,6 +32,9 @@ StoredMail stored_mail(const Statement& s, int first);
 Result<void> index_stored_message(Database& db, std::int64_t row, std::int64_t request_id, const StoredMail& m);
 // Adds (or removes, with the values and scope it was given) the request's own rows.
 Result<void> index_request_rows(Database& db, std::int64_t id, bool remove);
+// Removes the rows of every message of the request (with the values and scope each was given):
+// before a purge blanks what the rows were made from (store/purge.h).
+Result<void> unindex_request_messages(Database& db, std::int64_t request_id);
 // Gives every queued request (search_rescope, filled by triggers) and its messages the scope they
 // have now. Runs before each commit (Database::set_before_commit): committed states have none.
 Result<void> apply_search_rescopes(Database& db);

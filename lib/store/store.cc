@@ -648,7 +648,7 @@ namespace {
   "r.deemed_decision_on, r.kind, r.channel, r.mailbox, r.requester_phone, r.requester_postal, r.answer_version, "   \
   "r.first_answer_at, r.last_answer_at, r.closed_at, r.last_message_at, r.competent_since, r.suspended_since, "    \
   "r.full_ack_at, r.decided_at, r.suspended_days, r.missing, r.missing_deadline, r.response_due_on, "              \
-  "r.created_at FROM requests r "
+  "r.created_at, r.purged_at FROM requests r "
 // Without the per-request sub-queries: what the deadline scanner reads for every open request.
 constexpr const char* kSelectRequestLight = GUICHET_REQUEST_COLUMNS("'[]'", "0");
 constexpr const char* kSelectRequest = GUICHET_REQUEST_COLUMNS(
@@ -696,6 +696,7 @@ RequestInfo read_request(const Statement& s) {
   r.missing_deadline = s.opt_text(35);
   r.response_due_on = s.opt_text(36);
   r.created_at = s.int64(37);
+  r.purged_at = s.opt_int64(38);
   return r;
 }
 }  // namespace

@@ -174,6 +174,8 @@ struct RequestInfo {
   int answer_version = 0;
   std::optional<std::int64_t> first_answer_at, last_answer_at, closed_at, last_message_at;
   std::int64_t created_at = 0;  // when guichet learned of it (an import: long after received_at)
+  // Its personal data was removed (retention, or an erasure): an anonymous tombstone (store/purge.h).
+  std::optional<std::int64_t> purged_at;
   // The clocks of the law (docs/legal.md §2, §3): receipt by the competent service, suspension
   // while pieces are missing, the full acknowledgement, the implicit decision.
   std::optional<std::int64_t> competent_since, suspended_since, full_ack_at, decided_at;

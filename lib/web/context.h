@@ -45,11 +45,16 @@ inline void set_text(Data& d, const std::string& key, const std::string& value) 
     d.set(key, value);
 }
 
+// One choice of a <select> or a group of radio buttons: {{value}}, {{label}}, {{#selected}}.
+Data option_item(const std::string& value, const std::string& label, bool selected);
+
 // Renders `page` (etc/web/<page>.mustache, HTML-escaped) inside the layout.
 void send_page(Ctx& c, const std::string& page, const std::string& title, const Data& data, int status = 200);
 void send_error(Ctx& c, int status, const std::string& heading, const std::string& message);
 void send_not_found(Ctx& c);
 void redirect(Ctx& c, const std::string& to);
+// A form's field, URL-encoded or multipart/form-data (a form with a file); "" when absent.
+std::string form_field(const httplib::Request& req, const std::string& name);
 // The POST's CSRF token matches the session's (or, before login, the form cookie's).
 bool csrf_ok(const Ctx& c, const std::string& expected);
 std::string cookie(const httplib::Request& req, const std::string& name);
@@ -79,6 +84,9 @@ void page_request(Ctx& c, const std::string& reference, const std::string& notic
 void page_action(Ctx& c, const std::string& reference);  // POST /demande/REF/action
 void page_attachment(Ctx& c, const std::string& reference, int message, int attachment);
 void page_mine(Ctx& c);           // GET /mes-demandes
+void page_new(Ctx& c);            // GET /nouvelle-demande
+void page_new_post(Ctx& c);       // POST /nouvelle-demande
+void page_new_done(Ctx& c, const std::string& reference);  // GET /nouvelle-demande/REF
 void page_live(Ctx& c);           // GET /vue
 void page_figures(Ctx& c);        // GET /chiffres
 

@@ -25,7 +25,9 @@ const char* role_label(const std::string& role) {
 
 std::string event_label(const store::EventInfo& e) {
   auto d = nlohmann::json::parse(e.detail_json, nullptr, false);
-  auto field = [&](const char* k) { return d.is_object() && d.contains(k) && d[k].is_string() ? d[k].get<std::string>() : ""; };
+  auto field = [&](const char* k) {
+    return d.is_object() && d.contains(k) && d[k].is_string() ? d[k].get<std::string>() : "";
+  };
   const std::string& k = e.kind;
   if (k == "created") return "demande enregistrée (service " + field("department") + ")";
   if (k == "message_added") return "nouveau message";
@@ -48,6 +50,10 @@ std::string event_label(const store::EventInfo& e) {
   if (k == "reminder") return "rappel (" + field("kind") + ")";
   if (k == "decision_implicite") return "décision implicite (" + field("outcome") + ")";
   if (k == "viewed") return "consultée";
+  if (k == "purged")
+    return field("reason") == "erasure" ? "données personnelles effacées (" + field("justification") + ")"
+                                        : "données personnelles effacées (conservation : " + field("rule") + ")";
+  if (k == "rgpd_export") return "données exportées (droit d'accès)";
   return k;
 }
 
@@ -59,38 +65,33 @@ std::string size_text(std::int64_t bytes) {
 
 std::string french_iso(const std::optional<std::string>& iso) {
   if (!iso || iso->size() != 10) return "";
-  return calendar::french_date({std::stoi(iso->substr(0, 4)), std::stoi(iso->substr(5, 2)), std::stoi(iso->substr(8, 2))});
-}
-
-Data choice(const std::string& value, const std::string& label, bool selected) {
-  Data o;
-  o.set("value", value);
-  o.set("label", label);
-  o.set("selected", selected);
-  return o;
+  return calendar::french_date(
+      {std::stoi(iso->substr(0, 4)), std::stoi(iso->substr(5, 2)), std::stoi(iso->substr(8, 2))});
 }
 
 // The choices of the forms to act: every value is one the commands by mail accept.
 void set_choices(const Ctx& c, const store::RequestInfo& r, Data& d) {
   using store::RequestStatus;
   const bool waiting = r.status == RequestStatus::waiting, closed = r.status == RequestStatus::closed;
-  kainjow::mustache::list statuses{choice("en cours", "En cours", !waiting && !closed),
-                                   choice("en attente", "En attente du demandeur", waiting),
-                                   choice("clos", "Close", closed)};
+  kainjow::mustache::list statuses{option_item("en cours", "En cours", !waiting && !closed),
+                                   option_item("en attente", "En attente du demandeur", waiting),
+                                   option_item("clos", "Close", closed)};
   d.set("statuses", statuses);
   const directory::Directory& dir = *c.directory();
   kainjow::mustache::list agents, departments;
   if (r.department)
     for (const auto* a : dir.members(*r.department))
-      agents.push_back(choice(a->id, a->first_name + " " + a->last_name, r.agent && *r.agent == a->id));
+      agents.push_back(option_item(a->id, a->first_name + " " + a->last_name, r.agent && *r.agent == a->id));
   d.set("agents", agents);
   for (const auto& dep : dir.departments())
-    departments.push_back(choice(dep.id, dep.name, r.department && *r.department == dep.id));
+    departments.push_back(option_item(dep.id, dep.name, r.department && *r.department == dep.id));
   d.set("departments", departments);
   kainjow::mustache::list priorities;
-  for (const auto& [value, label] : {std::pair<const char*, const char*>{"low", "Basse"}, {"normal", "Normale"},
-                                     {"high", "Haute"}, {"urgent", "Urgente"}})
-    priorities.push_back(choice(label, label, r.priority == value));
+  for (const auto& [value, label] : {std::pair<const char*, const char*>{"low", "Basse"},
+                                     {"normal", "Normale"},
+                                     {"high", "Haute"},
+                                     {"urgent", "Urgente"}})
+    priorities.push_back(option_item(label, label, r.priority == value));
   d.set("priorities", priorities);
 }
 
@@ -104,11 +105,18 @@ void page_request(Ctx& c, const std::string& reference, const std::string& notic
   // Who opened it, for its history (a GET only: an action records itself).
   if (c.req.method == "GET") {
     auto tx = c.store.transaction();
-    if (tx && c.store.add_event(r.id, std::nullopt, c.now, "web:" + c.person->address, "viewed", "{}")) (void)tx->commit();
+    if (tx && c.store.add_event(r.id, std::nullopt, c.now, "web:" + c.person->address, "viewed", "{}"))
+      (void)tx->commit();
   }
   Data d;
   d.set("reference", r.reference);
-  d.set("subject", r.subject.empty() ? std::string("(sans objet)") : r.subject);
+  d.set("subject", r.purged_at         ? std::string("(données effacées)")
+                   : r.subject.empty() ? std::string("(sans objet)")
+                                       : r.subject);
+  set_text(d, "purged",
+           r.purged_at ? "Les données personnelles de cette demande ont été effacées le " + when(*r.purged_at) +
+                             " ; restent la référence, les dates, le service et l'historique."
+                       : std::string());
   d.set("status", std::string(store::name(r.status)));
   d.set("status_label", status_label(r.status));
   set_text(d, "channel_label", channel_label(r.channel));
@@ -122,8 +130,9 @@ void page_request(Ctx& c, const std::string& reference, const std::string& notic
   d.set("late", is_late(r, c.now));
   std::string deemed;
   if (r.silence != "none") {
-    deemed = r.deemed_decision_on ? (r.silence == "acceptance" ? "acceptation le " : "rejet le ") + french_iso(r.deemed_decision_on)
-                                  : std::string("suspendue (pièces manquantes)");
+    deemed = r.deemed_decision_on
+                 ? (r.silence == "acceptance" ? "acceptation le " : "rejet le ") + french_iso(r.deemed_decision_on)
+                 : std::string("suspendue (pièces manquantes)");
   }
   set_text(d, "deemed", deemed);
   std::string missing;
@@ -136,14 +145,17 @@ void page_request(Ctx& c, const std::string& reference, const std::string& notic
     Data e;
     e.set("when", when(a.at));
     e.set("who", a.agent ? agent_name(c, a.agent) : a.agent_address);
-    e.set("how", a.how == "relayed" ? std::string("transmise par guichet") : a.how == "direct" ? std::string("directe, adresse du service en copie")
-               : a.how == "sent-folder" ? std::string("depuis la boîte du service") : a.how == "held" ? std::string("retenue")
-                                                                                                 : std::string("envoyée après retenue"));
+    e.set("how", a.how == "relayed"       ? std::string("transmise par guichet")
+                 : a.how == "direct"      ? std::string("directe, adresse du service en copie")
+                 : a.how == "sent-folder" ? std::string("depuis la boîte du service")
+                 : a.how == "held"        ? std::string("retenue")
+                                          : std::string("envoyée après retenue"));
     answers.push_back(e);
   }
   d.set("has_answers", !answers.empty());
   d.set("answers", answers);
-  const bool can_act = c.person->can_act && c.person->agent && c.directory() && engine::may_steer(*c.directory(), *c.person->agent, r);
+  const bool can_act = !r.purged_at && c.person->can_act && c.person->agent && c.directory() &&
+                       engine::may_steer(*c.directory(), *c.person->agent, r);
   d.set("can_act", can_act);
   if (can_act) set_choices(c, r, d);
   d.set("csrf", c.csrf);
@@ -241,8 +253,10 @@ void page_attachment(Ctx& c, const std::string& reference, int message, int atta
   std::string name;
   static const char* hex = "0123456789ABCDEF";
   for (unsigned char ch : a.filename.empty() ? std::string("piece-jointe") : a.filename) {
-    if (std::isalnum(ch) || ch == '.' || ch == '-' || ch == '_') name.push_back(static_cast<char>(ch));
-    else name += {'%', hex[ch >> 4], hex[ch & 15]};
+    if (std::isalnum(ch) || ch == '.' || ch == '-' || ch == '_')
+      name.push_back(static_cast<char>(ch));
+    else
+      name += {'%', hex[ch >> 4], hex[ch & 15]};
   }
   c.res.set_header("Content-Disposition", "attachment; filename*=UTF-8''" + name);
   c.res.set_header("Content-Security-Policy", "sandbox; default-src 'none'");

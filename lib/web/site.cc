@@ -28,7 +28,9 @@ namespace guichet::web {
 
 namespace {
 
-constexpr size_t kMaxBody = 2u << 20;  // forms only: a request body beyond 2 MiB is refused (413)
+// A request body beyond 9 MiB is refused (413): the largest is "Nouvelle demande" with a letter's
+// scan (8 Mo, page_new.cc) and its fields.
+constexpr size_t kMaxBody = 9u << 20;
 
 struct Compiled {
   std::map<std::string, std::unique_ptr<kainjow::mustache::mustache>> pages;
@@ -216,6 +218,10 @@ void Site::mount(httplib::Server& server) {
   server.Get("/recherche", handler(s, true, page_search));
   server.Get("/mes-demandes", handler(s, true, page_mine));
   server.Get("/vue", handler(s, true, page_live));
+  server.Get("/nouvelle-demande", handler(s, true, page_new));
+  server.Post("/nouvelle-demande", handler(s, true, page_new_post));
+  server.Get(R"(/nouvelle-demande/([0-9]{4}-[0-9]{6}))",
+             handler(s, true, [](Ctx& c) { page_new_done(c, c.req.matches[1]); }));
   server.Get("/chiffres", handler(s, true, page_figures));
   server.Get(R"(/demande/(M?[0-9]{4}-[0-9]{6}))",
              handler(s, true, [](Ctx& c) { page_request(c, c.req.matches[1]); }));
@@ -268,6 +274,7 @@ void send_page(Ctx& c, const std::string& page, const std::string& title, const 
     p.set("overview", c.person->overview);
     p.set("nav_search", page == "recherche");
     p.set("nav_mine", page == "mes-demandes");
+    p.set("nav_new", page == "nouvelle-demande");
     p.set("nav_live", page == "vue");
     p.set("nav_figures", page == "chiffres");
     layout.set("person", p);
@@ -293,8 +300,22 @@ void redirect(Ctx& c, const std::string& to) {
   c.res.set_header("Location", to);
 }
 
+Data option_item(const std::string& value, const std::string& label, bool selected) {
+  Data o;
+  o.set("value", value);
+  o.set("label", label);
+  o.set("selected", selected);
+  return o;
+}
+
+std::string form_field(const httplib::Request& req, const std::string& name) {
+  if (req.has_param(name)) return req.get_param_value(name);
+  if (req.has_file(name)) return req.get_file_value(name).content;  // multipart/form-data
+  return {};
+}
+
 bool csrf_ok(const Ctx& c, const std::string& expected) {
-  const std::string given = c.req.has_param("csrf") ? c.req.get_param_value("csrf") : "";
+  const std::string given = form_field(c.req, "csrf");
   if (expected.empty() || given.size() != expected.size()) return false;
   unsigned char diff = 0;  // constant time
   for (size_t i = 0; i < given.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ expected[i]);

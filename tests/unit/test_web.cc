@@ -13,6 +13,7 @@
 #include <regex>
 #include <thread>
 
+#include "calendar/calendar.h"
 #include "servers.h"
 #include "town.h"
 #include "util/sha256.h"
@@ -402,6 +403,73 @@ TEST_CASE("web: an agent acts on a request from its page, with the form's token"
   CHECK(t.request(kVoirie).status == store::RequestStatus::closed);
   auto unknown = c.Post(action, h, P{{"csrf", csrf}, {"commande", "supprimer"}, {"valeur", "tout"}});
   CHECK(unknown->status == 400);
+}
+
+TEST_CASE("web: the front desk records a letter with its scan, the resident as requester, a bad form stored nowhere",
+          "[web][intake]") {
+  WebTown t;
+  auto c = t.client();
+  const std::string desk = "c.garnier@champignac.example";  // accueil: records for every service
+  auto [value, csrf] = t.session(desk);
+  const httplib::Headers h{{"Cookie", "guichet_session=" + value}};
+  auto form = c.Get("/nouvelle-demande", h);
+  REQUIRE(form->status == 200);
+  CHECK(field(form->body, "csrf") == csrf);
+  CHECK(form->body.find("enctype=\"multipart/form-data\"") != std::string::npos);
+  CHECK(c.Get("/mes-demandes", h)->body.find("href=\"/nouvelle-demande\"") != std::string::npos);
+  // An élu records nothing; nobody without the form's token does.
+  CHECK(t.status("/nouvelle-demande", "maire@champignac.example") == 403);
+  const std::int64_t before = *t.st->count_requests();
+  using Items = httplib::MultipartFormDataItems;
+  CHECK(c.Post("/nouvelle-demande", h, Items{{"canal", "courrier", "", ""}, {"demandeur", "M. Gaston", "", ""},
+                                             {"texte", "x", "", ""}})
+            ->status == 400);
+  // Not an address, a day to come: refused with the reasons, what was typed kept (escaped), nothing stored.
+  auto bad = c.Post("/nouvelle-demande", h,
+                    Items{{"csrf", csrf, "", ""},
+                          {"canal", "telephone", "", ""},
+                          {"demandeur", "Mme <b>Seccotine</b>", "", ""},
+                          {"courriel", "pas-une-adresse", "", ""},
+                          {"recu_le", "2027-01-15", "", ""},
+                          {"texte", "Le trottoir est défoncé devant le 4 rue Pasteur.", "", ""}});
+  REQUIRE(bad->status == 422);
+  CHECK(bad->body.find("Rien n'a été enregistré") != std::string::npos);
+  CHECK(bad->body.find("pas-une-adresse") != std::string::npos);
+  CHECK(bad->body.find("Mme &lt;b&gt;Seccotine&lt;/b&gt;") != std::string::npos);
+  CHECK(bad->body.find("<b>Seccotine") == std::string::npos);
+  CHECK(*t.st->count_requests() == before);
+  // A letter with its scan and no address: recorded, the acknowledgement to the desk to hand over.
+  const std::string pdf = "%PDF-1.4\n% lettre de M. Lagaffe\n";
+  auto ok = c.Post("/nouvelle-demande", h,
+                   Items{{"csrf", csrf, "", ""},
+                         {"canal", "courrier", "", ""},
+                         {"demandeur", "M. Gaston Lagaffe", "", ""},
+                         {"adresse", "3 rue des Gaffes, 99123 Champignac", "", ""},
+                         {"objet", "Trottoir défoncé rue Pasteur", "", ""},
+                         {"recu_le", "2026-12-01", "", ""},
+                         {"texte", "Le trottoir est défoncé devant le 4 rue Pasteur.", "", ""},
+                         {"piece", pdf, "C:\\Scans\\lettre-lagaffe.pdf", "application/pdf"}});
+  REQUIRE(ok->status == 303);
+  const std::string location = ok->get_header_value("Location");
+  REQUIRE(location.rfind("/nouvelle-demande/2026-", 0) == 0);
+  const std::string reference = location.substr(std::string("/nouvelle-demande/").size());
+  auto done = c.Get(location, h);
+  REQUIRE(done->status == 200);
+  CHECK(done->body.find(reference + "</strong>") != std::string::npos);
+  CHECK(done->body.find("vous est envoyé par courriel, à lui remettre") != std::string::npos);
+  const auto r = t.request(reference);
+  CHECK(r.channel == "courrier");
+  CHECK(r.requester.name == "M. Gaston Lagaffe");
+  CHECK(r.requester_postal == "3 rue des Gaffes, 99123 Champignac");
+  CHECK(calendar::local_date(r.received_at).iso() == "2026-12-01");
+  REQUIRE(r.messages.size() == 1);
+  REQUIRE(r.messages[0].attachments.size() == 1);
+  CHECK(r.messages[0].attachments[0].filename == "lettre-lagaffe.pdf");
+  CHECK(*t.st->blob(r.messages[0].attachments[0].sha256) == pdf);
+  CHECK(t.events(reference, "acknowledgement_handed").size() == 1);
+  CHECK(t.events(reference, "created")[0]["recorded_by"] == "cgarnier");
+  // The confirmation is the desk's; another agent who may not see the request gets 404.
+  CHECK(t.status(location, "l.bernard@champignac.example") == 404);
 }
 
 TEST_CASE("web: an attachment is a download, never a page", "[web]") {

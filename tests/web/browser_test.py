@@ -89,6 +89,10 @@ web:
         db.close()
         return row[0]
 
+    def db(self):
+        """The commune's database, read-only (the web process writes it meanwhile)."""
+        return sqlite3.connect(f"file:{os.path.join(self.dir, 'guichet.db')}?mode=ro", uri=True)
+
     def login_link(self, address):
         """The link of the newest login mail to `address`, read from the outbox."""
         db = sqlite3.connect(os.path.join(self.dir, "guichet.db"))
@@ -258,6 +262,32 @@ def main():
                        lambda d: "note interne enregistrée" in d.page_source)
         check("Équipe envoyée sur place" in driver.page_source, "a note from the page is in the request")
         shoot(driver, check, args.artefacts, "demande-agent")
+
+        # The front desk records a letter, with its scan, for a resident who gave no address.
+        log_in(driver, commune, "c.garnier@champignac.example")  # accueil
+        driver.get(commune.base + "/nouvelle-demande")
+        check("Nouvelle demande" in driver.find_element(By.TAG_NAME, "h1").text, "an agent opens the new-request form")
+        shoot(driver, check, args.artefacts, "nouvelle-demande")
+        scan = os.path.join(commune.dir, "lettre-lagaffe.pdf")
+        with open(scan, "wb") as f:
+            f.write(b"%PDF-1.4\n% lettre de M. Lagaffe\n")
+        driver.find_element(By.CSS_SELECTOR, "input[name=canal][value=courrier]").click()
+        driver.find_element(By.ID, "demandeur").send_keys("M. Gaston Lagaffe")
+        driver.find_element(By.ID, "adresse").send_keys("3 rue des Gaffes, 99123 Champignac")
+        driver.find_element(By.ID, "texte").send_keys("Le trottoir est défoncé devant le 4 rue Pasteur.")
+        driver.find_element(By.ID, "piece").send_keys(scan)
+        click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "form.intake button"),
+                       lambda d: "enregistrée" in d.find_element(By.TAG_NAME, "h1").text)
+        recorded = re.search(r"/nouvelle-demande/(\d{4}-\d{6})$", driver.current_url)
+        check(recorded is not None, f"the form leads to its confirmation ({driver.current_url})")
+        check("à lui remettre" in driver.page_source, "without an address the acknowledgement is the desk's to hand over")
+        shoot(driver, check, args.artefacts, "demande-enregistree")
+        if recorded:
+            row = commune.db().execute(
+                "SELECT r.channel, r.requester_name, a.filename FROM requests r JOIN messages m ON m.request_id = r.id "
+                "JOIN attachments a ON a.message_id = m.id WHERE r.reference = ?", (recorded.group(1),)).fetchone()
+            check(row == ("courrier", "M. Gaston Lagaffe", "lettre-lagaffe.pdf"),
+                  f"the letter is a request of the resident with its scan ({row})")
 
         # The pilot: the live view and the figures.
         log_in(driver, commune, "v.durand@champignac.example")
