@@ -202,6 +202,8 @@ int main(int argc, char** argv) {
       const double s = ingest(*st, *opt, gen, sample);
       if (s < 0) return 1;
       rate[indexed].push_back(static_cast<double>(sample) / s);
+      std::printf("  round %d, %s the index: %.0f msg/s\n", round + 1, indexed ? "with" : "without",
+                  static_cast<double>(sample) / s);
       size[indexed] = file_size(db);
     }
   }

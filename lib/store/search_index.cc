@@ -31,7 +31,7 @@ std::string names_of(const StoredMail& m) {
   return out;
 }
 
-Result<std::optional<std::int64_t>> term_id(Database& db, const std::string& term, bool create) {
+Result<std::optional<std::int64_t>> term_id_in_table(Database& db, const std::string& term, bool create) {
   auto get = db.cached("SELECT id FROM search_scope_terms WHERE term = ?1");
   if (!get) return get.error();
   (*get)->bind(1, term);
@@ -49,6 +49,19 @@ Result<std::optional<std::int64_t>> term_id(Database& db, const std::string& ter
   (*put)->bind(1, term);
   if (auto r = (*put)->run(); !r) return r.error();
   return std::optional<std::int64_t>(db.last_insert_id());
+}
+
+Result<std::optional<std::int64_t>> term_id(Database& db, const std::string& term, bool create) {
+  // A term's id never changes once committed, and the connection's memo forgets what a rollback
+  // undid: most mails look up the same few terms (their department, their agent). Only the
+  // writer's lookups (`create`) use it: a reader (the web view) keeps asking the table, which a
+  // restore under it would change.
+  if (!create) return term_id_in_table(db, term, false);
+  const std::string key = "scope_term:" + term;
+  if (auto it = db.memo().find(key); it != db.memo().end()) return std::optional<std::int64_t>(it->second);
+  auto found = term_id_in_table(db, term, create);
+  if (found && *found) db.memo()[key] = **found;
+  return found;
 }
 
 // The scope a request has now, as the ids of its terms ("3 7 12"), sorted.
@@ -90,14 +103,14 @@ std::string scope_words(const std::string& ids) {
 }
 
 Result<void> message_row(Database& db, std::int64_t row, const StoredMail& m, const std::string& ids, bool remove) {
-  auto st = db.cached(
+  const char* sql =
       remove ? "INSERT INTO search (search, rowid, names, subject, body, files, scope) "
                "VALUES ('delete', ?1, ?2, ?3, ?4, ?5, ?6)"
-             : "INSERT INTO search (rowid, names, subject, body, files, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-  if (!st) return st.error();
-  (*st)->bind(1, row).bind(2, search_text(names_of(m))).bind(3, search_text(m.subject)).bind(4, search_text(m.text));
-  (*st)->bind(5, search_text(m.files)).bind(6, scope_words(ids));
-  return (*st)->run();
+             : "INSERT INTO search (rowid, names, subject, body, files, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+  return db.defer_write({sql,
+                         row,
+                         {search_text(names_of(m)), search_text(m.subject), search_text(m.text), search_text(m.files),
+                          scope_words(ids)}});
 }
 
 // Every spelling of a reference a person may type.
@@ -171,19 +184,22 @@ Result<void> index_request_rows(Database& db, std::int64_t id, bool remove) {
       search_text((*r)->text(1) + " " + (*r)->text(2) + " " + (*r)->text(3) + " " + (*r)->text(4));
   const std::string subject = search_text((*r)->text(5));
   (*r)->reset();
-  auto st =
-      db.cached(remove ? "INSERT INTO search_requests (search_requests, rowid, ref, names, subject, scope) "
-                         "VALUES ('delete', ?1, ?2, ?3, ?4, ?5)"
-                       : "INSERT INTO search_requests (rowid, ref, names, subject, scope) VALUES (?1, ?2, ?3, ?4, ?5)");
-  if (!st) return st.error();
-  (*st)->bind(1, id).bind(2, ref).bind(3, names).bind(4, subject).bind(5, scope_words(ids));
-  if (auto res = (*st)->run(); !res) return res;
+  if (auto res = db.defer_write({remove ? "INSERT INTO search_requests (search_requests, rowid, ref, names, subject, "
+                                          "scope) VALUES ('delete', ?1, ?2, ?3, ?4, ?5)"
+                                        : "INSERT INTO search_requests (rowid, ref, names, subject, scope) "
+                                          "VALUES (?1, ?2, ?3, ?4, ?5)",
+                                 id,
+                                 {ref, names, subject, scope_words(ids)}});
+      !res)
+    return res;
   // The trigrams of the requester's names: partial names from the middle ("cotine").
-  auto n = db.cached(remove ? "INSERT INTO search_names (search_names, rowid, names) VALUES ('delete', ?1, ?2)"
-                            : "INSERT INTO search_names (rowid, names) VALUES (?1, ?2)");
-  if (!n) return n.error();
-  (*n)->bind(1, id).bind(2, names);
-  if (auto res = (*n)->run(); !res) return res;
+  if (auto res =
+          db.defer_write({remove ? "INSERT INTO search_names (search_names, rowid, names) VALUES ('delete', ?1, ?2)"
+                                 : "INSERT INTO search_names (rowid, names) VALUES (?1, ?2)",
+                          id,
+                          {names}});
+      !res)
+    return res;
   auto kept = db.cached(remove ? "DELETE FROM search_request_scope WHERE request_id = ?1"
                                : "INSERT INTO search_request_scope (request_id, terms) VALUES (?1, ?2)");
   if (!kept) return kept.error();

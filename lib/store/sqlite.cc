@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include <sqlite3.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 namespace guichet::store {
 
@@ -38,9 +38,7 @@ Statement& Statement::bind(int i, std::nullptr_t) {
   sqlite3_bind_null(stmt_, i);
   return *this;
 }
-Statement& Statement::bind(int i, const std::optional<std::int64_t>& v) {
-  return v ? bind(i, *v) : bind(i, nullptr);
-}
+Statement& Statement::bind(int i, const std::optional<std::int64_t>& v) { return v ? bind(i, *v) : bind(i, nullptr); }
 Statement& Statement::bind(int i, const std::optional<std::string>& v) {
   return v ? bind(i, std::string_view(*v)) : bind(i, nullptr);
 }
@@ -143,6 +141,38 @@ Result<Database> Database::open(const std::string& path, Mode mode) {
   return Database(db);
 }
 
+Database::Database(sqlite3* db) : db_(db), connection_(std::make_unique<Connection>()) {
+  sqlite3_rollback_hook(
+      db_,
+      [](void* p) {
+        auto* c = static_cast<Connection*>(p);
+        c->memo.clear();
+        c->writes.clear();
+      },
+      connection_.get());
+}
+
+Result<void> Database::defer_write(DeferredWrite w) {
+  connection_->writes.push_back(std::move(w));
+  if (sqlite3_get_autocommit(db_)) return run_deferred_writes();  // no transaction: nothing to wait for
+  return {};
+}
+
+Result<void> Database::run_deferred_writes() {
+  // Taken out first: a failure half-way leaves nothing to run twice (the rollback that follows
+  // undoes what ran).
+  std::vector<DeferredWrite> writes = std::move(connection_->writes);
+  connection_->writes.clear();
+  for (const auto& w : writes) {
+    auto st = cached(w.sql);
+    if (!st) return st.error();
+    (*st)->bind(1, w.rowid);
+    for (size_t i = 0; i < w.texts.size(); ++i) (*st)->bind(static_cast<int>(i) + 2, w.texts[i]);
+    if (auto r = (*st)->run(); !r) return r;
+  }
+  return {};
+}
+
 Database& Database::operator=(Database&& o) noexcept {
   if (this != &o) {
     cache_.clear();  // statements go before their connection
@@ -150,6 +180,7 @@ Database& Database::operator=(Database&& o) noexcept {
     db_ = o.db_;
     cache_ = std::move(o.cache_);
     before_commit_ = std::move(o.before_commit_);
+    connection_ = std::move(o.connection_);
     o.db_ = nullptr;
   }
   return *this;
@@ -198,6 +229,7 @@ Error Database::error(std::string_view what) const {
 }
 
 Result<std::int64_t> Database::copy_from(Database& from) {
+  connection_->memo.clear();  // every page is replaced: what this connection remembered is another database's
   sqlite3_backup* b = sqlite3_backup_init(db_, "main", from.db_, "main");
   if (!b) return error("backup");
   // -1: every page in one step, so one read snapshot of the source (a step at a time would start
@@ -229,6 +261,7 @@ Result<void> Transaction::commit() {
   if (db_->before_commit_) {
     if (auto r = db_->before_commit_(); !r) return r;
   }
+  if (auto r = db_->run_deferred_writes(); !r) return r;
   if (auto r = db_->exec("COMMIT"); !r) return r;
   db_ = nullptr;
   return {};

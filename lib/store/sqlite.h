@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/result.h"
 
@@ -64,7 +66,10 @@ class Database {
 
   static Result<Database> open(const std::string& path, Mode mode);
   Database(Database&& o) noexcept
-      : db_(o.db_), cache_(std::move(o.cache_)), before_commit_(std::move(o.before_commit_)) {
+      : db_(o.db_),
+        cache_(std::move(o.cache_)),
+        before_commit_(std::move(o.before_commit_)),
+        connection_(std::move(o.connection_)) {
     o.db_ = nullptr;
   }
   Database& operator=(Database&& o) noexcept;
@@ -83,6 +88,24 @@ class Database {
   // state (the search index's scopes, lib/store/search_index.cc). A failure rolls the transaction back.
   void set_before_commit(std::function<Result<void>()> f) { before_commit_ = std::move(f); }
 
+  // Values read or written on this connection that do not change once committed (the search
+  // index's term ids), kept to skip a query per mail. Emptied whenever a transaction of this
+  // connection rolls back (sqlite3_rollback_hook), so it never holds what a rollback undid.
+  std::map<std::string, std::int64_t, std::less<>>& memo() { return connection_->memo; }
+
+  // A write into a full-text (FTS5) table, kept until the transaction commits and then run in
+  // the order given: FTS5 writes its pending terms out as a new segment before every statement
+  // that opens a statement journal (an UPDATE whose trigger fires, as most mails' do), so written
+  // as they come, every mail made a segment to merge; written together, a batch makes a few.
+  // Outside a transaction it runs at once. A rollback forgets it. `sql` binds ?1 to `rowid` and
+  // ?2… to `texts`.
+  struct DeferredWrite {
+    const char* sql;
+    std::int64_t rowid;
+    std::vector<std::string> texts;
+  };
+  Result<void> defer_write(DeferredWrite w);
+
   // Error for the last failed call on this connection, classified for exit codes. The system's own
   // reason is added when SQLite has one ("No space left on device").
   Error error(std::string_view what) const;
@@ -92,11 +115,19 @@ class Database {
   Result<std::int64_t> copy_from(Database& from);
 
  private:
-  explicit Database(sqlite3* db) : db_(db) {}
+  explicit Database(sqlite3* db);
   friend class Transaction;
   sqlite3* db_ = nullptr;
   std::map<std::string, Statement, std::less<>> cache_;
   std::function<Result<void>()> before_commit_;
+  Result<void> run_deferred_writes();
+  // What lives as long as the connection and a rollback empties. On the heap: the rollback hook
+  // holds its address, which a move must not change.
+  struct Connection {
+    std::map<std::string, std::int64_t, std::less<>> memo;
+    std::vector<DeferredWrite> writes;
+  };
+  std::unique_ptr<Connection> connection_;
 };
 
 // Maps an SQLite (extended) result code to an Errc.

@@ -282,3 +282,35 @@ TEST_CASE("search: within some departments the index filters itself, and follows
   CHECK(t.st->database().exec("INSERT INTO search (search) VALUES ('integrity-check')"));
   CHECK(t.st->database().exec("INSERT INTO search_requests (search_requests) VALUES ('integrity-check')"));
 }
+
+TEST_CASE("search: a rolled-back batch leaves nothing in the index, and the scope terms it made are not remembered",
+          "[search]") {
+  Town t;
+  auto mail = [](const std::string& id, const std::string& word, const std::string& to) {
+    return test::resident_mail(id + "@example.org", "Question " + word, "Léa Martin <lea.martin@example.org>", to, "",
+                               "Bonjour,\r\n" + word + " devant la mairie.\r\n");
+  };
+  {
+    // The first mail of this database, to urbanisme: its scope's terms are made in this
+    // transaction, which then rolls back (a batch that failed).
+    auto opt = t.options("urbanisme");
+    auto tx = t.st->transaction();
+    REQUIRE(tx);
+    REQUIRE(engine::ingest(*t.st, mail("a", "zeppelin", "urbanisme@champignac.example"),
+                           store::Source{"urbanisme", "a", ""}, opt, t.clock));
+  }
+  // The next mail goes to voirie: its terms may get the ids the rolled-back ones had.
+  t.ingest(mail("b", "lampadaire", "voirie@champignac.example"), "voirie");
+  const auto c = t.ingest(mail("c", "glycine", "urbanisme@champignac.example"), "urbanisme");
+  REQUIRE(t.request(c.reference).department == std::optional<std::string>("urbanisme"));
+  CHECK(refs(t, "zeppelin").empty());
+  CHECK(index_count(t, "glycine", "department:urbanisme") == 1);
+  CHECK(index_count(t, "glycine", "department:voirie") == 0);
+  store::SearchQuery voirie;
+  voirie.everything = false;
+  voirie.departments = {"voirie"};
+  CHECK(refs(t, "glycine", voirie).empty());
+  store::SearchQuery urbanisme = voirie;
+  urbanisme.departments = {"urbanisme"};
+  CHECK(refs(t, "glycine", urbanisme) == std::vector<std::string>{c.reference});
+}
