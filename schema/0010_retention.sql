@@ -5,3 +5,5 @@
 ALTER TABLE requests ADD COLUMN purged_at INTEGER;
 -- What `guichet purge` looks for every day: closed requests not purged yet, by closing date.
 CREATE INDEX requests_purge_closed ON requests (closed_at) WHERE purged_at IS NULL AND status = 'closed';
+-- The requests merged into one (a purge makes them tombstones with it): few, so a partial index.
+CREATE INDEX requests_merged_into ON requests (merged_into) WHERE merged_into IS NOT NULL;

@@ -37,7 +37,7 @@ inline constexpr int acknowledgements_per_week = 10;
 // Threading windows, counted from when the mail arrived.
 inline constexpr std::int64_t relance_window_seconds = 30 * 86400;  // a chaser joins an open request
 inline constexpr std::int64_t reopen_window_seconds = 30 * 86400;   // a closed request reopens
-inline constexpr std::size_t purge_batch = 500;  // requests `serve` purges per deadline scan
+inline constexpr std::size_t purge_batch = 5000;  // requests `serve` purges per deadline scan (≈ 10 s)
 inline constexpr std::int64_t resend_window_seconds = 86400;        // the same mail sent again
 
 // Missing pieces (L114-5): the deadline the resident is given to send them.
