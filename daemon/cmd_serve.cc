@@ -18,10 +18,10 @@
 #include "commands.h"
 #include "engine/connections.h"
 #include "engine/deadlines.h"
-#include "engine/retention.h"
-#include "engine/token_key.h"
 #include "engine/outbox.h"
 #include "engine/poll.h"
+#include "engine/retention.h"
+#include "engine/token_key.h"
 #include "engine/watch.h"
 #include "mail/date.h"
 #include "util/backoff.h"
@@ -47,9 +47,8 @@ void on_signal(int sig) {
 // taken for a hung daemon.
 bool between_messages() {
   static std::atomic<std::int64_t> last_fed{0};
-  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::steady_clock::now().time_since_epoch())
-                               .count();
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   if (last_fed.exchange(now) != now) sd_notify(0, "WATCHDOG=1");
   return g_stop.load();
 }
@@ -73,8 +72,7 @@ struct Slot {
 
 class Daemon {
  public:
-  Daemon(Context& ctx, bool once)
-      : ctx_(ctx), once_(once), watcher_(config_path(ctx), ctx.setup), clock_(*ctx.clock) {
+  Daemon(Context& ctx, bool once) : ctx_(ctx), once_(once), watcher_(config_path(ctx), ctx.setup), clock_(*ctx.clock) {
     rebuild();
   }
 
@@ -187,19 +185,25 @@ class Daemon {
 
   void failed(Slot& slot, const engine::Setup& setup, const std::string& error) {
     const auto& mb = slot.poller.mailbox();
-    spdlog::error("mailbox {}: {}", mb.name, error);
     ++slot.failures;
     // From the poll interval up to 15 minutes, doubling, with jitter.
     const std::int64_t now = clock_.now();
     slot.due = now + backoff_seconds({mb.poll_seconds, defaults::mailbox_backoff_max_seconds}, slot.failures);
+    record_failure(mb, setup, error, now);
+    // Logged once recorded, so that `guichet status` run on reading the line already shows it.
+    spdlog::error("mailbox {}: {}", mb.name, error);
+  }
+
+  void record_failure(const config::Mailbox& mb, const engine::Setup& setup, const std::string& error,
+                      std::int64_t now) {
     store::MailboxStates states = ctx_.store->mailboxes();
     auto tx = ctx_.store->transaction();
     if (!tx) return;
     auto st = states.poll_failed(mb.name, error, now);
     if (st && !st->alerted && st->failing_since && now - *st->failing_since >= setup.config.alert_after_minutes * 60) {
-      auto q = engine::queue_alert(*ctx_.store, setup, templates::kMailboxFailing,
-                                   alert_data(mb, error, st->failing_since),
-                                   "La bo\xC3\xAEte " + mb.name + " ne r\xC3\xA9pond plus", now);
+      auto q =
+          engine::queue_alert(*ctx_.store, setup, templates::kMailboxFailing, alert_data(mb, error, st->failing_since),
+                              "La bo\xC3\xAEte " + mb.name + " ne r\xC3\xA9pond plus", now);
       if (q && *q) (void)states.set_alerted(mb.name, true);
     }
     if (auto c = tx->commit(); !c) spdlog::error("mailbox {}: {}", mb.name, c.error().message);
@@ -245,7 +249,8 @@ class Daemon {
     // Retention, once a day, a bounded batch per scan so that mail keeps flowing meanwhile.
     auto purged = engine::daily_purge(*ctx_.store, engine::RetentionPolicy::of(setup->config, setup->region), now,
                                       defaults::purge_batch);
-    if (!purged) spdlog::error("purge: {}", purged.error().message);
+    if (!purged)
+      spdlog::error("purge: {}", purged.error().message);
     else if (*purged)
       spdlog::info("purge: {} request(s) past retention became tombstones ({} mail(s), {} bytes){}",
                    (*purged)->items.size(), (*purged)->total.messages, (*purged)->total.bytes,
@@ -271,7 +276,8 @@ class Daemon {
   void sleep_until_next() {
     std::int64_t next = clock_.now() + 60;
     for (const auto& s : slots_) next = std::min(next, s.due);
-    if (auto due = ctx_.store->outbox().due(clock_.now() + 5, 1); due && !due->empty()) next = std::min(next, clock_.now() + 5);
+    if (auto due = ctx_.store->outbox().due(clock_.now() + 5, 1); due && !due->empty())
+      next = std::min(next, clock_.now() + 5);
     // Short steps: signals, the watchdog and changed files are noticed within a second, new
     // mail a watcher announces at once.
     while (!g_stop && !g_reload && clock_.now() < std::max(next, clock_.now() + 1)) {

@@ -102,7 +102,9 @@ Result<std::int64_t> purge_loose_outbox(Database& db, std::int64_t before) {
   return *n;
 }
 
-Result<void> prepare_purge(Database& db) { return db.exec("PRAGMA secure_delete = ON"); }
+SecureDelete::SecureDelete(Database& db) : db_(db), started_(db.exec("PRAGMA secure_delete = ON")) {}
+
+SecureDelete::~SecureDelete() { (void)db_.exec("PRAGMA secure_delete = OFF"); }
 
 Result<void> compact_after_purge(Database& db) {
   for (const char* sql : {"INSERT INTO search (search) VALUES ('optimize')",
@@ -215,11 +217,7 @@ Result<PurgeOutcome> purge_request(Database& db, std::int64_t id, std::int64_t n
     // Its mails moved into `id` when it was merged; one that came back by a split has its own.
     auto more = purge_request(db, m, now, shared_topics);
     if (!more) return more.error();
-    out.messages += more->messages;
-    out.bytes += more->bytes;
-    out.attachments += more->attachments;
-    out.blobs += more->blobs;
-    out.outbox += more->outbox;
+    out += *more;
   }
   return out;
 }

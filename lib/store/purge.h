@@ -29,6 +29,15 @@ struct PurgeOutcome {
   std::int64_t attachments = 0;  // attachment rows removed
   std::int64_t blobs = 0;        // attachment contents removed (no other mail used them)
   std::int64_t outbox = 0;       // mails guichet sent, blanked
+
+  PurgeOutcome& operator+=(const PurgeOutcome& o) {
+    messages += o.messages;
+    bytes += o.bytes;
+    attachments += o.attachments;
+    blobs += o.blobs;
+    outbox += o.outbox;
+    return *this;
+  }
 };
 
 // In the caller's transaction: request `id`, and the requests merged into it, become tombstones.
@@ -54,9 +63,22 @@ Result<std::vector<PurgeCandidate>> purge_candidates(Database& db, std::optional
 // subjects; alerts; login links) sent before `before`: blanked as a tombstone's are. Returns how many.
 Result<std::int64_t> purge_loose_outbox(Database& db, std::int64_t before);
 
-// Before a purge: SQLite overwrites what it deletes (PRAGMA secure_delete) on this connection, so
-// that the removed bytes do not linger in free pages.
-Result<void> prepare_purge(Database& db);
+// While one lives, SQLite overwrites what it deletes on this connection (PRAGMA secure_delete), so
+// that a purge's removed bytes do not linger in free pages. The connection is as before once it
+// goes: the daemon's ingest, on the same connection, does not pay for zeroing what it frees.
+class SecureDelete {
+ public:
+  explicit SecureDelete(Database& db);
+  ~SecureDelete();
+  SecureDelete(const SecureDelete&) = delete;
+  SecureDelete& operator=(const SecureDelete&) = delete;
+  // Whether SQLite accepted it; a purge does not start without it.
+  const Result<void>& started() const { return started_; }
+
+ private:
+  Database& db_;
+  Result<void> started_;
+};
 // After a purge that removed something: the search index is rewritten without the removed rows'
 // terms (a contentless FTS5 table only marks a row deleted until its segments merge), and the
 // write-ahead log is emptied into the database (a busy reader may delay that: not an error).

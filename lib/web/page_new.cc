@@ -15,6 +15,8 @@ namespace guichet::web {
 
 namespace {
 
+// A scan of a few pages; the server's body limit (site.cc) leaves room for the form around it.
+constexpr size_t kMaxUpload = 8u << 20;
 constexpr const char* kMaxUploadText = "8 Mo";
 
 // The mailbox a request recorded by `agent` goes to by default: the first of their department's,
@@ -96,6 +98,11 @@ void page_new_post(Ctx& c) {
   std::vector<mail::OutgoingAttachment> files;
   if (c.req.has_file("piece")) {
     const auto& file = c.req.get_file_value("piece");
+    if (file.content.size() > kMaxUpload)
+      return send_form(c, f, mailbox,
+                       {std::string("Le fichier dépasse ") + kMaxUploadText +
+                        " : numérisez-le en moins de pages ou en noir et blanc."},
+                       422);
     if (!file.content.empty()) {
       const std::string name =
           base_name(file.filename).empty() ? std::string("courrier.pdf") : base_name(file.filename);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "engine/retention.h"
 #include "town.h"
 #include "util/local_time.h"
 
@@ -274,4 +275,55 @@ TEST_CASE("serve: the daily pass purges what is past retention, once a day", "[r
   CHECK(again.err.find("purge:") == std::string::npos);
   auto due = test::run_guichet("serve --once -v" + now_arg(later + 5 * 365 * 86400) + t.args());
   CHECK(due.err.find("purge: 1 request(s) past retention") != std::string::npos);
+}
+
+TEST_CASE("purge: old digests alone are blanked and audited, and the connection stops zeroing afterwards",
+          "[retention]") {
+  Town t(kRetention);
+  // A digest of December 2026 lists residents; nothing else is due five years later.
+  store::OutboxMail digest;
+  digest.kind = store::OutboxKind::digest;
+  digest.message_id = "<digest-2026-12-03@champignac.example>";
+  digest.envelope_from = "mairie@champignac.example";
+  digest.recipient = "m.dupont@champignac.example";
+  digest.message = "Subject: Demandes du jour\r\n\r\nMme Sophie Seccotine : stationnement rue Pasteur\r\n";
+  digest.created_at = digest.next_attempt_at = t.clock.now();
+  digest.give_up_at = t.clock.now() + 86400;
+  auto id = t.st->outbox().enqueue(digest);
+  REQUIRE(id);
+  REQUIRE(*id);
+  REQUIRE(t.st->outbox().mark_sent(**id, t.clock.now()));
+  const std::int64_t later = 1796290200 + (5 * 365 + 3) * 86400;
+  auto run = engine::run_purge(*t.st, engine::RetentionPolicy::of(t.setup->config, t.setup->region), later,
+                               "admin:test", false, 0);
+  REQUIRE(run);
+  CHECK(run->items.empty());
+  CHECK(run->total.outbox == 1);
+  auto row = t.st->outbox().get(**id);
+  REQUIRE(row);
+  REQUIRE(*row);
+  CHECK((*row)->recipient.empty());
+  // The run is in the history although no request was purged.
+  auto purge_events = [&] {
+    std::vector<nlohmann::json> found;
+    auto st = t.st->database().prepare("SELECT detail FROM events WHERE kind = 'purge'");
+    REQUIRE(st);
+    REQUIRE(st->each([&](const store::Statement& s) { found.push_back(nlohmann::json::parse(s.text(0))); }));
+    return found;
+  };
+  auto audit = purge_events();
+  REQUIRE(audit.size() == 1);
+  CHECK(audit[0]["removed"]["outbox"] == 1);
+  // Zeroing freed pages was for the purge; ingest on the same connection does not pay for it.
+  auto mode = t.st->database().prepare("PRAGMA secure_delete");
+  REQUIRE(mode);
+  std::int64_t secure = -1;
+  REQUIRE(mode->each([&](const store::Statement& s) { secure = s.int64(0); }));
+  CHECK(secure == 0);
+  // A second run finds nothing: no event, nothing done.
+  auto again = engine::run_purge(*t.st, engine::RetentionPolicy::of(t.setup->config, t.setup->region), later,
+                                 "admin:test", false, 0);
+  REQUIRE(again);
+  CHECK(again->total.outbox == 0);
+  CHECK(purge_events().size() == 1);
 }

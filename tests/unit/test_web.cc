@@ -27,13 +27,13 @@ namespace {
 using P = httplib::Params;
 
 // The requests of the commune: one per service, a hostile subject, an attachment.
-constexpr const char* kVoirie = "2026-000001";       // voirie, Léa Martin
-constexpr const char* kUrbanisme = "2026-000002";    // urbanisme, Sophie Seccotine, <script> subject
-constexpr const char* kAttachment = "2026-000003";   // urbanisme, a PDF attached
+constexpr const char* kVoirie = "2026-000001";      // voirie, Léa Martin
+constexpr const char* kUrbanisme = "2026-000002";   // urbanisme, Sophie Seccotine, <script> subject
+constexpr const char* kAttachment = "2026-000003";  // urbanisme, a PDF attached
 
 std::string web_block(int port, const std::string& more = "") {
-  return "web:\n  listen: 127.0.0.1:" + std::to_string(port) + "\n  base_url: http://127.0.0.1:" + std::to_string(port) +
-         "\n" + more;
+  return "web:\n  listen: 127.0.0.1:" + std::to_string(port) +
+         "\n  base_url: http://127.0.0.1:" + std::to_string(port) + "\n" + more;
 }
 
 std::string with_attachment() {
@@ -50,10 +50,11 @@ struct WebTown : Town {
   explicit WebTown(const std::string& web_more = "") : WebTown(test::free_port(), web_more) {}
   WebTown(int port, const std::string& web_more) : Town(web_block(port, web_more)), port_(port) {
     REQUIRE(ingest(test::resident_mail("v1@example.org", "Lampadaire éteint rue Pasteur")).reference == kVoirie);
-    REQUIRE(ingest(test::resident_mail("u1@example.org", "<script>alert(1)</script> véranda",
-                                       "Sophie Seccotine <sophie.seccotine@example.org>", "urbanisme@champignac.example"),
-                   "urbanisme")
-                .reference == kUrbanisme);
+    REQUIRE(
+        ingest(test::resident_mail("u1@example.org", "<script>alert(1)</script> véranda",
+                                   "Sophie Seccotine <sophie.seccotine@example.org>", "urbanisme@champignac.example"),
+               "urbanisme")
+            .reference == kUrbanisme);
     REQUIRE(ingest(with_attachment(), "urbanisme").reference == kAttachment);
     start();
   }
@@ -71,7 +72,8 @@ struct WebTown : Town {
   }
   void reload() {
     ::kill(web.pid(), SIGHUP);
-    for (int i = 0; i < 50 && test::read_file(dir.str("web.log")).find("configuration reloaded") == std::string::npos; ++i)
+    for (int i = 0; i < 50 && test::read_file(dir.str("web.log")).find("configuration reloaded") == std::string::npos;
+         ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     REQUIRE(test::read_file(dir.str("web.log")).find("configuration reloaded") != std::string::npos);
   }
@@ -421,8 +423,8 @@ TEST_CASE("web: the front desk records a letter with its scan, the resident as r
   CHECK(t.status("/nouvelle-demande", "maire@champignac.example") == 403);
   const std::int64_t before = *t.st->count_requests();
   using Items = httplib::MultipartFormDataItems;
-  CHECK(c.Post("/nouvelle-demande", h, Items{{"canal", "courrier", "", ""}, {"demandeur", "M. Gaston", "", ""},
-                                             {"texte", "x", "", ""}})
+  CHECK(c.Post("/nouvelle-demande", h,
+               Items{{"canal", "courrier", "", ""}, {"demandeur", "M. Gaston", "", ""}, {"texte", "x", "", ""}})
             ->status == 400);
   // Not an address, a day to come: refused with the reasons, what was typed kept (escaped), nothing stored.
   auto bad = c.Post("/nouvelle-demande", h,
@@ -470,6 +472,24 @@ TEST_CASE("web: the front desk records a letter with its scan, the resident as r
   CHECK(t.events(reference, "created")[0]["recorded_by"] == "cgarnier");
   // The confirmation is the desk's; another agent who may not see the request gets 404.
   CHECK(t.status(location, "l.bernard@champignac.example") == 404);
+  // A scan over 8 Mo: refused with the reason, nothing stored; a body over the server's 9 MiB: 413.
+  const std::int64_t recorded = *t.st->count_requests();
+  auto heavy = [&](size_t bytes) {
+    return c.Post("/nouvelle-demande", h,
+                  Items{{"csrf", csrf, "", ""},
+                        {"canal", "courrier", "", ""},
+                        {"demandeur", "M. Gaston Lagaffe", "", ""},
+                        {"texte", "Lettre scannée en couleur.", "", ""},
+                        {"piece", std::string(bytes, 'x'), "lettre.pdf", "application/pdf"}});
+  };
+  auto too_big = heavy((8u << 20) + 1);
+  REQUIRE(too_big);
+  CHECK(too_big->status == 422);
+  CHECK(too_big->body.find("Le fichier dépasse 8 Mo") != std::string::npos);
+  auto over_limit = heavy(10u << 20);
+  REQUIRE(over_limit);
+  CHECK(over_limit->status == 413);
+  CHECK(*t.st->count_requests() == recorded);
 }
 
 TEST_CASE("web: an attachment is a download, never a page", "[web]") {
@@ -514,7 +534,7 @@ TEST_CASE("web: hostile requests get a clear refusal", "[web]") {
   CHECK(c.Get("/demande/../../etc/passwd", who)->status == 404);
   CHECK(c.Get("/demande/2026-00000a", who)->status == 404);
   CHECK(c.Get("/demande/2026-000001/piece/99999/1", who)->status == 404);
-  // A body over 2 MiB: 413, our page.
+  // A url-encoded form over 8 KiB (httplib's cap for them; ours are a few fields): 413, our page.
   const std::string big(3u << 20, 'a');
   auto huge = c.Post("/connexion", big, "application/x-www-form-urlencoded");
   REQUIRE(huge);
@@ -526,7 +546,8 @@ TEST_CASE("web: hostile requests get a clear refusal", "[web]") {
   CHECK(c.Get("/recherche", {{"Cookie", "guichet_session=forged"}})->status == 303);
 }
 
-TEST_CASE("web: the single sign-on header is believed from the trusted proxy only, and SIGHUP applies a change", "[web]") {
+TEST_CASE("web: the single sign-on header is believed from the trusted proxy only, and SIGHUP applies a change",
+          "[web]") {
   WebTown t("  trusted_proxy: 127.0.0.2\n  proxy_user_header: X-Remote-User\n");
   auto c = t.client();
   const httplib::Headers sso{{"X-Remote-User", "v.durand@champignac.example"}};
@@ -558,10 +579,11 @@ std::pair<long, std::string> get_over_unix(const std::string& socket_path, const
   const std::string url = "http://guichet.champignac.example" + path;
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char* p, size_t s, size_t n, void* out) {
-    static_cast<std::string*>(out)->append(p, s * n);
-    return s * n;
-  });
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION, +[](char* p, size_t s, size_t n, void* out) {
+        static_cast<std::string*>(out)->append(p, s * n);
+        return s * n;
+      });
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   curl_slist* headers = header.empty() ? nullptr : curl_slist_append(nullptr, header.c_str());
   if (headers) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -574,7 +596,8 @@ std::pair<long, std::string> get_over_unix(const std::string& socket_path, const
 
 }  // namespace
 
-TEST_CASE("web: behind a Unix socket, the proxy's header names the person and the port behind answers nobody else", "[web]") {
+TEST_CASE("web: behind a Unix socket, the proxy's header names the person and the port behind answers nobody else",
+          "[web]") {
   WebTown t;
   t.web.stop();
   const std::string socket = t.dir.str("web.sock");
@@ -584,17 +607,21 @@ TEST_CASE("web: behind a Unix socket, the proxy's header names the person and th
   yaml += "  proxy_user_header: X-Remote-User\n";
   test::write_file(t.config_path(), yaml);
   t.web.start({GUICHET_BIN, "--config", t.config_path(), "--now", "2026-12-03T10:30", "web"}, t.dir.str("web.log"));
-  for (int i = 0; i < 100 && !std::filesystem::exists(socket); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 100 && !std::filesystem::exists(socket); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   INFO(yaml << test::read_file(t.dir.str("web.log")));
   REQUIRE(std::filesystem::exists(socket));
-  CHECK((std::filesystem::status(socket).permissions() & std::filesystem::perms::others_all) == std::filesystem::perms::none);
+  CHECK((std::filesystem::status(socket).permissions() & std::filesystem::perms::others_all) ==
+        std::filesystem::perms::none);
   auto [login, login_body] = get_over_unix(socket, "/connexion");
   CHECK(login == 200);
   CHECK(login_body.find("Connexion") != std::string::npos);
-  auto [in, page] = get_over_unix(socket, std::string("/demande/") + kVoirie, "X-Remote-User: p.martin@champignac.example");
+  auto [in, page] =
+      get_over_unix(socket, std::string("/demande/") + kVoirie, "X-Remote-User: p.martin@champignac.example");
   CHECK(in == 200);
   CHECK(page.find("Lampadaire éteint rue Pasteur") != std::string::npos);
-  auto [other, ignored] = get_over_unix(socket, std::string("/demande/") + kUrbanisme, "X-Remote-User: p.martin@champignac.example");
+  auto [other, ignored] =
+      get_over_unix(socket, std::string("/demande/") + kUrbanisme, "X-Remote-User: p.martin@champignac.example");
   CHECK(other == 404);
   // The loopback port the socket is relayed to: a local user reaching it directly gets nothing.
   std::smatch m;
