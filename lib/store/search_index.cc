@@ -7,29 +7,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mail/charset.h"
 #include "store/search.h"
 #include "util/strings.h"
 
 namespace guichet::store {
 
 namespace {
-
-std::string text_of(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
-
-// Every name and address of the mail: the sender, To, Cc, Reply-To (as the headers' JSON keeps them).
-std::string names_of(const StoredMail& m) {
-  std::string out = m.from_name + " " + m.from_address + " ";
-  const auto h = nlohmann::json::parse(m.headers, nullptr, false);
-  if (!h.is_object()) return out;
-  for (const char* key : {"to", "cc", "reply_to"}) {
-    if (!h.contains(key) || !h[key].is_array()) continue;
-    for (const auto& a : h[key])
-      if (a.is_object()) out += text_of(a, "name") + " " + text_of(a, "address") + " ";
-  }
-  return out;
-}
 
 Result<std::optional<std::int64_t>> term_id_in_table(Database& db, const std::string& term, bool create) {
   auto get = db.cached("SELECT id FROM search_scope_terms WHERE term = ?1");
@@ -64,23 +48,19 @@ Result<std::optional<std::int64_t>> term_id(Database& db, const std::string& ter
   return found;
 }
 
-// The scope a request has now, as the ids of its terms ("3 7 12"), sorted.
-Result<std::string> scope_ids_of(Database& db, std::int64_t request_id) {
-  auto st = db.cached("SELECT department, agent, tags FROM requests WHERE id = ?1");
-  if (!st) return st.error();
-  (*st)->bind(1, request_id);
-  auto row = (*st)->step();
-  if (!row) return row.error();
+// The scope of a request whose department, agent and tags (JSON) are these, as the ids of its
+// terms ("3 7 12"), sorted.
+Result<std::string> scope_ids_from(Database& db, const std::optional<std::string>& department,
+                                   const std::optional<std::string>& agent, const std::string& tags_json) {
   std::vector<std::string> terms;
-  if (*row) {
-    if (auto d = (*st)->opt_text(0)) terms.push_back("department:" + *d);
-    if (auto a = (*st)->opt_text(1)) terms.push_back("agent:" + *a);
-    const auto tags = nlohmann::json::parse((*st)->text(2), nullptr, false);
+  if (department) terms.push_back("department:" + *department);
+  if (agent) terms.push_back("agent:" + *agent);
+  if (tags_json != "[]") {  // most requests have none: no JSON to parse
+    const auto tags = nlohmann::json::parse(tags_json, nullptr, false);
     if (tags.is_array())
       for (const auto& t : tags)
         if (t.is_string()) terms.push_back("tag:" + t.get<std::string>());
   }
-  (*st)->reset();
   std::vector<std::int64_t> ids;
   for (const auto& t : terms) {
     auto id = term_id(db, t, true);
@@ -92,6 +72,20 @@ Result<std::string> scope_ids_of(Database& db, std::int64_t request_id) {
   std::string out;
   for (auto id : ids) out += (out.empty() ? "" : " ") + std::to_string(id);
   return out;
+}
+
+// The scope a request has now.
+Result<std::string> scope_ids_of(Database& db, std::int64_t request_id) {
+  auto st = db.cached("SELECT department, agent, tags FROM requests WHERE id = ?1");
+  if (!st) return st.error();
+  (*st)->bind(1, request_id);
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  if (!*row) return std::string();
+  const auto department = (*st)->opt_text(0), agent = (*st)->opt_text(1);
+  const std::string tags = (*st)->text(2);
+  (*st)->reset();
+  return scope_ids_from(db, department, agent, tags);
 }
 
 // "3 7" as the index's words: U+E000 3, U+E000 7.
@@ -107,10 +101,10 @@ Result<void> message_row(Database& db, std::int64_t row, const StoredMail& m, co
       remove ? "INSERT INTO search (search, rowid, names, subject, body, files, scope) "
                "VALUES ('delete', ?1, ?2, ?3, ?4, ?5, ?6)"
              : "INSERT INTO search (rowid, names, subject, body, files, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-  return db.defer_write({sql,
-                         row,
-                         {search_text(names_of(m)), search_text(m.subject), search_text(m.text), search_text(m.files),
-                          scope_words(ids)}});
+  return db.defer_write(
+      {sql,
+       row,
+       {search_text(m.names), search_text(m.subject), search_text(m.text), search_text(m.files), scope_words(ids)}});
 }
 
 // Every spelling of a reference a person may type.
@@ -136,8 +130,49 @@ Result<std::optional<std::string>> stored_scope(Database& db, const char* sql, s
 
 }  // namespace
 
+std::string index_names(std::string_view from_name, std::string_view from_address,
+                        const std::vector<NamedAddress>& others) {
+  std::string out;
+  out.append(from_name).append(" ").append(from_address).append(" ");
+  for (const auto& a : others) out.append(a.name).append(" ").append(a.address).append(" ");
+  return out;
+}
+
+std::string names_in_headers(std::string_view from_name, std::string_view from_address, const std::string& headers) {
+  const auto h = nlohmann::json::parse(headers, nullptr, false);
+  std::vector<NamedAddress> others;
+  if (h.is_object()) {
+    auto text_of = [](const nlohmann::json& a, const char* key) -> std::string_view {
+      const auto it = a.find(key);
+      return it != a.end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>())
+                                              : std::string_view();
+    };
+    for (const char* key : {"to", "cc", "reply_to"}) {
+      const auto list = h.find(key);
+      if (list == h.end() || !list->is_array()) continue;
+      for (const auto& a : *list)
+        if (a.is_object()) others.push_back({text_of(a, "name"), text_of(a, "address")});
+    }
+  }
+  return index_names(from_name, from_address, others);
+}
+
+std::string names_of_mail(const mail::Message& m, const std::string& headers) {
+  const mail::Address from = m.from.empty() ? mail::Address{} : m.from.front();
+  std::vector<NamedAddress> others;
+  for (const auto* list : {&m.to, &m.cc, &m.reply_to})
+    for (const auto& a : *list) {
+      if (!mail::is_valid_utf8(a.name) || !mail::is_valid_utf8(a.address))
+        return names_in_headers(from.name, from.address, headers);
+      others.push_back({a.name, a.address});
+    }
+  return index_names(from.name, from.address, others);
+}
+
 StoredMail stored_mail(const Statement& s, int first) {
-  return {s.text(first), s.text(first + 1), s.text(first + 2), s.text(first + 3), s.text(first + 4), s.text(first + 5)};
+  const std::string from_name = s.text(first), from_address = s.text(first + 1);
+  return {from_name,         from_address,      names_in_headers(from_name, from_address, s.text(first + 2)),
+          s.text(first + 3), s.text(first + 4), s.text(first + 5)};
 }
 
 Result<std::optional<std::string>> scope_term(Database& db, const std::string& term, bool create) {
@@ -148,7 +183,11 @@ Result<std::optional<std::string>> scope_term(Database& db, const std::string& t
 }
 
 Result<void> index_stored_message(Database& db, std::int64_t row, std::int64_t request_id, const StoredMail& m) {
-  auto ids = scope_ids_of(db, request_id);
+  // Most mails join a request whose rows were given its scope a moment or a year ago: read, not
+  // worked out again (a tenth of what the index cost the ingest, bench/search.sh).
+  auto given = stored_scope(db, "SELECT terms FROM search_request_scope WHERE request_id = ?1", request_id);
+  if (!given) return given.error();
+  auto ids = *given ? Result<std::string>(**given) : scope_ids_of(db, request_id);
   if (!ids) return ids.error();
   if (auto r = message_row(db, row, m, *ids, false); !r) return r;
   auto st = db.cached("INSERT INTO search_scope (message_id, terms) VALUES (?1, ?2)");
@@ -163,17 +202,9 @@ Result<void> index_request_rows(Database& db, std::int64_t id, bool remove) {
   auto given = stored_scope(db, "SELECT terms FROM search_request_scope WHERE request_id = ?1", id);
   if (!given) return given.error();
   if (remove != given->has_value()) return {};
-  std::string ids;
-  if (remove) {
-    ids = **given;
-  } else {
-    auto now = scope_ids_of(db, id);
-    if (!now) return now.error();
-    ids = std::move(*now);
-  }
   auto r = db.cached(
-      "SELECT reference, requester_name, requester_address, requester_phone, requester_postal, subject FROM requests "
-      "WHERE id = ?1");
+      "SELECT reference, requester_name, requester_address, requester_phone, requester_postal, subject, department, "
+      "agent, tags FROM requests WHERE id = ?1");
   if (!r) return r.error();
   (*r)->bind(1, id);
   auto row = (*r)->step();
@@ -183,7 +214,17 @@ Result<void> index_request_rows(Database& db, std::int64_t id, bool remove) {
   const std::string names =
       search_text((*r)->text(1) + " " + (*r)->text(2) + " " + (*r)->text(3) + " " + (*r)->text(4));
   const std::string subject = search_text((*r)->text(5));
+  const auto department = (*r)->opt_text(6), agent = (*r)->opt_text(7);
+  const std::string tags = (*r)->text(8);
   (*r)->reset();
+  std::string ids;
+  if (remove) {
+    ids = **given;
+  } else {
+    auto now = scope_ids_from(db, department, agent, tags);
+    if (!now) return now.error();
+    ids = std::move(*now);
+  }
   if (auto res = db.defer_write({remove ? "INSERT INTO search_requests (search_requests, rowid, ref, names, subject, "
                                           "scope) VALUES ('delete', ?1, ?2, ?3, ?4, ?5)"
                                         : "INSERT INTO search_requests (rowid, ref, names, subject, scope) "

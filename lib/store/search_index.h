@@ -9,16 +9,35 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "mail/message.h"
 #include "store/sqlite.h"
 
 namespace guichet::store {
 
-// A message as the messages table holds it: the sender's name and address, the headers' JSON
-// (To, Cc, Reply-To), the subject, the text, and the attachments' names joined by spaces.
+// A message as the messages table holds it: the sender's name and address, the names and
+// addresses of its To, Cc and Reply-To (as index_names makes them from the headers' JSON), the
+// subject, the text, and the attachments' names joined by spaces.
 struct StoredMail {
-  std::string from_name, from_address, headers, subject, text, files;
+  std::string from_name, from_address, names, subject, text, files;
 };
+
+// The names a message's row holds: the sender's name and address, then those of each address of
+// To, Cc and Reply-To in the order given. One definition for the ingest (from the parsed mail)
+// and for every later path (from the stored headers: names_in_headers), so that both give the
+// same words.
+struct NamedAddress {
+  std::string_view name, address;
+};
+std::string index_names(std::string_view from_name, std::string_view from_address,
+                        const std::vector<NamedAddress>& others);
+// The same from the headers' JSON as the messages table stores it (store.cc, headers_json).
+std::string names_in_headers(std::string_view from_name, std::string_view from_address, const std::string& headers);
+// The same from the parsed mail, at ingest, rather than by parsing its `headers` JSON again; from
+// `headers` when a name is not UTF-8 (the JSON holds it replaced). Equal to names_in_headers.
+std::string names_of_mail(const mail::Message& m, const std::string& headers);
 
 // The columns a StoredMail is read from, over `messages m`, and the mail read from them starting
 // at column `first`: one definition for every path that gives the index a message's row, so that
@@ -28,7 +47,9 @@ inline constexpr const char* kStoredMailColumns =
     "(SELECT group_concat(filename, ' ') FROM attachments WHERE message_id = m.id)";
 StoredMail stored_mail(const Statement& s, int first);
 
-// Adds the message's row, with its request's scope as it is now.
+// Adds the message's row, with its request's scope: the one its request's own rows were given
+// (which is the scope it has now, or it is queued for a new one that the commit gives this row
+// too), worked out from the request when those rows are not in the index yet.
 Result<void> index_stored_message(Database& db, std::int64_t row, std::int64_t request_id, const StoredMail& m);
 // Adds (or removes, with the values and scope it was given) the request's own rows.
 Result<void> index_request_rows(Database& db, std::int64_t id, bool remove);
