@@ -1,5 +1,5 @@
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <ctime>
@@ -19,7 +19,9 @@ Result<Context> open_context(const GlobalOptions& g, Needs needs) {
     return ctx;
   }
   const bool routing = needs == Needs::config || needs == Needs::routing;
-  auto setup = routing ? engine::load_setup(g.config) : engine::load_config_only(g.config);
+  auto setup = routing ? engine::load_setup(g.config)
+                       : engine::load_config_only(g.config, needs == Needs::store_read ? engine::WithTemplates::no
+                                                                                       : engine::WithTemplates::yes);
   if (!setup) return setup.error();
   ctx.setup = std::move(*setup);
   ctx.config = ctx.setup->config;
@@ -29,7 +31,8 @@ Result<Context> open_context(const GlobalOptions& g, Needs needs) {
   // Read in the commune's time zone when it has no offset.
   if (!g.now.empty()) {
     auto t = parse_iso8601(g.now);
-    if (!t) return Error{Errc::usage, "--now " + g.now + ": not an ISO-8601 date or time (2026-12-03T14:05, 2027-01-15)"};
+    if (!t)
+      return Error{Errc::usage, "--now " + g.now + ": not an ISO-8601 date or time (2026-12-03T14:05, 2027-01-15)"};
     ctx.clock = std::make_shared<FixedClock>(*t);
   }
   if (!g.db.empty()) ctx.config.database = g.db;

@@ -64,14 +64,16 @@ Result<std::shared_ptr<const Setup>> load_setup(const std::string& config_path) 
   return std::shared_ptr<const Setup>(std::move(setup));
 }
 
-Result<std::shared_ptr<const Setup>> load_config_only(const std::string& config_path) {
+Result<std::shared_ptr<const Setup>> load_config_only(const std::string& config_path, WithTemplates with) {
   auto cfg = config::load(config_path);
   if (!cfg) return cfg.error();
   auto setup = std::make_shared<Setup>();
   setup->config = std::move(*cfg);
   if (auto region = calendar::parse_region(setup->config.calendar)) setup->region = *region;
-  auto tpl = templates::TemplateSet::builtin();
-  if (tpl) setup->templates = std::move(*tpl);
+  if (with == WithTemplates::yes) {
+    auto tpl = templates::TemplateSet::builtin();
+    if (tpl) setup->templates = std::move(*tpl);
+  }
   return std::shared_ptr<const Setup>(std::move(setup));
 }
 

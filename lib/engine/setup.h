@@ -40,8 +40,12 @@ Result<std::shared_ptr<const Setup>> load_setup(const std::string& config_path);
 // Pointers into `setup`: keep the setup alive while they are used.
 IngestOptions ingest_options(const Setup& setup, const std::string& mailbox);
 
-// guichet.yaml alone (built-in templates, no directory or rules): for commands that only read.
-Result<std::shared_ptr<const Setup>> load_config_only(const std::string& config_path);
+// guichet.yaml alone (no directory or rules), with the built-in templates when `with` says so (a
+// command that writes may queue a mail; one that only reads does not, and skips parsing them:
+// a tenth of `guichet search`, bench/search.sh).
+enum class WithTemplates { yes, no };
+Result<std::shared_ptr<const Setup>> load_config_only(const std::string& config_path,
+                                                      WithTemplates with = WithTemplates::yes);
 
 // The files a setup was read from, with their modification time and size: a change in any of
 // them (or a file added to or removed from the rules or templates folder) means a reload.

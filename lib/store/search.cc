@@ -21,7 +21,8 @@ size_t separator_at(const std::string& s, size_t i) {
   const auto c = static_cast<unsigned char>(s[i]);
   if (c < 0x80) return std::isalnum(c) ? 0 : 1;
   if (c == 0xC2 && i + 1 < s.size()) return 2;  // U+0080..U+00BF: « » ° ¿, no letter
-  if (c == 0xE2 && i + 2 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xFE) == 0x80) return 3;  // U+2000..U+207F
+  if (c == 0xE2 && i + 2 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xFE) == 0x80)
+    return 3;  // U+2000..U+207F
   return 0;
 }
 
@@ -42,9 +43,8 @@ std::vector<std::string> words_of(const std::string& folded) {
 }
 
 bool civility(const std::string& w) {
-  static const std::unordered_set<std::string> words = {"m",      "mr",     "mme",        "mlle",   "mmes", "mm",
-                                                       "madame", "monsieur", "mademoiselle", "dr", "me",   "docteur",
-                                                       "maitre"};
+  static const std::unordered_set<std::string> words = {
+      "m", "mr", "mme", "mlle", "mmes", "mm", "madame", "monsieur", "mademoiselle", "dr", "me", "docteur", "maitre"};
   return words.count(w) > 0;
 }
 
@@ -137,9 +137,7 @@ Result<void> Store::build_search_index(const std::function<void(std::int64_t don
       StoredMail m;
     };
     std::vector<Doc> docs;
-    auto each = (*st)->each([&](const Statement& s) {
-      docs.push_back({s.int64(0), s.int64(1), stored_mail(s, 2)});
-    });
+    auto each = (*st)->each([&](const Statement& s) { docs.push_back({s.int64(0), s.int64(1), stored_mail(s, 2)}); });
     if (!each) return each.error();
     for (const auto& d : docs)
       if (auto r = index_message(d.id, d.request_id, d.m); !r) return r;
@@ -239,7 +237,15 @@ Result<std::string> Store::index_scope(const SearchQuery& q) {
   return out;
 }
 
+Result<void> Store::vocabulary() {
+  // IF NOT EXISTS each time rather than a flag: a rolled-back transaction takes the tables away.
+  return database().exec(
+      "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab USING fts5vocab(main, search, row);"
+      "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_requests_vocab USING fts5vocab(main, search_requests, row)");
+}
+
 Result<std::vector<RequestInfo>> Store::search(const SearchQuery& q) {
+  const ReadSnapshot snapshot(database());
   const ParsedQuery parsed = parse_search(q.text);
   const Scope scope = scope_of(q);
   const size_t wanted = static_cast<size_t>(std::max(1, q.limit)) * 4;
@@ -270,12 +276,15 @@ Result<std::vector<RequestInfo>> Store::search(const SearchQuery& q) {
   // time), and the trigrams of requesters' names; each row with its request. CROSS JOIN keeps
   // SQLite reading from the index (or the participants) outwards: left to choose, it read every
   // request of the department an élu may see, 224 ms for an address over a million mails.
-  const std::string requests_sql = "SELECT q.rowid, r.id FROM search_requests q CROSS JOIN requests r ON r.id = q.rowid "
-                                   "WHERE search_requests MATCH ?1";
-  const std::string messages_sql = "SELECT s.rowid, r.id FROM search s CROSS JOIN messages m ON m.id = s.rowid "
-                                   "CROSS JOIN requests r ON r.id = m.request_id WHERE search MATCH ?1";
-  const std::string names_sql = "SELECT n.rowid, r.id FROM search_names n CROSS JOIN requests r ON r.id = n.rowid "
-                                "WHERE search_names MATCH ?1";
+  const std::string requests_sql =
+      "SELECT q.rowid, r.id FROM search_requests q CROSS JOIN requests r ON r.id = q.rowid "
+      "WHERE search_requests MATCH ?1";
+  const std::string messages_sql =
+      "SELECT s.rowid, r.id FROM search s CROSS JOIN messages m ON m.id = s.rowid "
+      "CROSS JOIN requests r ON r.id = m.request_id WHERE search MATCH ?1";
+  const std::string names_sql =
+      "SELECT n.rowid, r.id FROM search_names n CROSS JOIN requests r ON r.id = n.rowid "
+      "WHERE search_names MATCH ?1";
   auto narrowing = index_scope(q);
   if (!narrowing) return narrowing.error();
   auto words = [&](const std::string& match, size_t want, std::vector<std::int64_t>& into) -> Result<void> {
@@ -316,8 +325,9 @@ Result<std::vector<RequestInfo>> Store::search(const SearchQuery& q) {
     auto known = any("SELECT request_id FROM participants WHERE address = ?1", address);
     if (!known) return known.error();
     named = *known;
-    if (auto r = collect("SELECT r.id, r.id FROM participants p CROSS JOIN requests r ON r.id = p.request_id WHERE p.address = ?1",
-                         address, wanted, ids);
+    if (auto r = collect(
+            "SELECT r.id, r.id FROM participants p CROSS JOIN requests r ON r.id = p.request_id WHERE p.address = ?1",
+            address, wanted, ids);
         !r)
       return r.error();
   }
@@ -335,29 +345,66 @@ Result<std::vector<RequestInfo>> Store::search(const SearchQuery& q) {
       if (!in_requests || *in_requests) return in_requests;
       return any("SELECT rowid FROM search WHERE search MATCH ?1", whole(w));
     };
-    std::string first, all;
+    // Whether the index holds a longer word that starts with `w` ("salles" for "salle"): only
+    // then can its prefix find what the whole word did not. The vocabulary is sorted, so this
+    // is one step, where the prefix query merges every list it names even to find nothing (a
+    // word absent from an élu's departments: 29 ms over a million mails, bench/search.sh).
+    auto extended = [&](const std::string& w) -> Result<bool> {
+      if (auto r = vocabulary(); !r) return r.error();
+      // 0xFF is never in UTF-8: every word that starts with `w` sorts below w + 0xFF.
+      const std::string above = w + '\xFF';
+      for (const char* sql : {"SELECT 1 FROM temp.search_requests_vocab WHERE term > ?1 AND term < ?2 LIMIT 1",
+                              "SELECT 1 FROM temp.search_vocab WHERE term > ?1 AND term < ?2 LIMIT 1"}) {
+        auto st = impl_stmt(sql);
+        if (!st) return st.error();
+        (*st)->bind(1, w).bind(2, above);
+        auto row = (*st)->step();
+        if (!row) return row.error();
+        (*st)->reset();
+        if (*row) return true;
+      }
+      return false;
+    };
+    std::string first;
+    std::vector<bool> known_words;
     for (const auto& w : parsed.words) {
       auto known = indexed(w);
       if (!known) return known.error();
+      known_words.push_back(*known);
       first += (first.empty() ? "" : " AND ") + (*known ? whole(w) : term(w));
-      all += (all.empty() ? "" : " AND ") + term(w);
     }
     std::vector<std::int64_t> found;
     if (auto r = words(first, wanted, found); !r) return r.error();
     // Nothing with the whole words: perhaps they were the start of longer ones ("martin" of
-    // "Martinez").
-    if (found.empty() && first != all) {
-      if (auto r = words(all, wanted, found); !r) return r.error();
+    // "Martinez"), for the words that start any.
+    if (found.empty()) {
+      std::string all;
+      for (size_t i = 0; i < parsed.words.size(); ++i) {
+        const std::string& w = parsed.words[i];
+        bool longer = true;
+        if (known_words[i] && w.size() > 2) {
+          auto e = extended(w);
+          if (!e) return e.error();
+          longer = *e;
+        }
+        all += (all.empty() ? "" : " AND ") + (longer ? term(w) : whole(w));
+      }
+      if (first != all) {
+        if (auto r = words(all, wanted, found); !r) return r.error();
+      }
     }
     // Nothing: a word may be the middle of a requester's name ("cotine"): each word in the words
     // or in the names as trigrams, the requests having them all. Not when every word is the start
     // of some word of the index: then they are simply never together.
     bool some_word_unknown = false;
-    for (const auto& w : parsed.words) {
+    for (size_t i = 0; i < parsed.words.size(); ++i) {
       if (some_word_unknown || !found.empty()) break;
+      if (known_words[i]) continue;  // held whole: its prefix matches
+      const std::string& w = parsed.words[i];
       auto in_requests = any("SELECT rowid FROM search_requests WHERE search_requests MATCH ?1", term(w));
       if (!in_requests) return in_requests.error();
-      auto in_messages = *in_requests ? Result<bool>(true) : any("SELECT rowid FROM search WHERE search MATCH ?1", term(w));
+      auto in_messages =
+          *in_requests ? Result<bool>(true) : any("SELECT rowid FROM search WHERE search MATCH ?1", term(w));
       if (!in_messages) return in_messages.error();
       some_word_unknown = !*in_messages;
     }

@@ -246,6 +246,17 @@ Result<std::int64_t> Database::copy_from(Database& from) {
   return pages;
 }
 
+bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+ReadSnapshot::ReadSnapshot(Database& db) {
+  if (!db.in_transaction() && db.exec("BEGIN")) db_ = &db;
+}
+
+ReadSnapshot::~ReadSnapshot() {
+  // Reads only: COMMIT ends the read transaction (a failure leaves nothing to undo; ROLLBACK then).
+  if (db_ && !db_->exec("COMMIT")) (void)db_->exec("ROLLBACK");
+}
+
 Result<Transaction> Transaction::begin(Database& db) {
   if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r.error();
   return Transaction(&db);
