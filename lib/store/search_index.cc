@@ -70,7 +70,10 @@ Result<std::string> scope_ids_from(Database& db, const std::optional<std::string
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   std::string out;
-  for (auto id : ids) out += (out.empty() ? "" : " ") + std::to_string(id);
+  for (auto id : ids) {
+    if (!out.empty()) out += ' ';
+    out += std::to_string(id);
+  }
   return out;
 }
 
@@ -91,8 +94,12 @@ Result<std::string> scope_ids_of(Database& db, std::int64_t request_id) {
 // "3 7" as the index's words: U+E000 3, U+E000 7.
 std::string scope_words(const std::string& ids) {
   std::string out;
-  for (const auto& id : split(ids, ' '))
-    if (!id.empty()) out += (out.empty() ? "" : " ") + std::string(kScopeMark) + std::string(id);
+  for (const auto& id : split(ids, ' ')) {
+    if (id.empty()) continue;
+    if (!out.empty()) out += ' ';
+    out += kScopeMark;
+    out += id;
+  }
   return out;
 }
 
