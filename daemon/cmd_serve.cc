@@ -7,7 +7,6 @@
 // off on its own, and the admin hears once when one fails too long and once when it recovers.
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <systemd/sd-daemon.h>
 
 #include <atomic>
 #include <chrono>
@@ -27,6 +26,7 @@
 #include "util/backoff.h"
 #include "util/clock.h"
 #include "util/file_lock.h"
+#include "util/systemd_notify.h"
 
 namespace guichet::cli {
 
@@ -49,7 +49,7 @@ bool between_messages() {
   static std::atomic<std::int64_t> last_fed{0};
   const std::int64_t now =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-  if (last_fed.exchange(now) != now) sd_notify(0, "WATCHDOG=1");
+  if (last_fed.exchange(now) != now) (void)notify_systemd("WATCHDOG=1");
   return g_stop.load();
 }
 
@@ -77,7 +77,8 @@ class Daemon {
   }
 
   int run() {
-    sd_notify(0, "READY=1");
+    // A unit of Type=notify that never hears READY=1 is killed after its start timeout: say why.
+    if (auto ready = notify_systemd("READY=1"); !ready) spdlog::error("{}", ready.error().message);
     spdlog::info("serving {} mailbox(es){}", slots_.size(), once_ ? ", one cycle" : "");
     int failing = 0;
     while (!g_stop) {
@@ -92,7 +93,7 @@ class Daemon {
       if (once_) break;
       sleep_until_next();
     }
-    sd_notify(0, "STOPPING=1");
+    (void)notify_systemd("STOPPING=1");
     spdlog::info("stopped");
     return once_ && failing > 0 ? static_cast<int>(Errc::temp_fail) : 0;
   }
@@ -270,7 +271,7 @@ class Daemon {
     auto queued = ctx_.store->outbox().count(store::OutboxStatus::queued);
     const std::string status = std::to_string(slots_.size()) + " mailboxes, " + std::to_string(failing) + " failing, " +
                                std::to_string(queued ? *queued : -1) + " queued";
-    sd_notifyf(0, "STATUS=%s\nWATCHDOG=1", status.c_str());
+    (void)notify_systemd("STATUS=" + status + "\nWATCHDOG=1");
   }
 
   void sleep_until_next() {
@@ -282,7 +283,7 @@ class Daemon {
     // mail a watcher announces at once.
     while (!g_stop && !g_reload && clock_.now() < std::max(next, clock_.now() + 1)) {
       if (watch_->wait_for(std::chrono::milliseconds(200))) break;
-      sd_notify(0, "WATCHDOG=1");
+      (void)notify_systemd("WATCHDOG=1");
       if (clock_.now() >= next) break;
     }
   }

@@ -1,7 +1,7 @@
 #include "transport/imap_connection.h"
 
-#include <curl/curl.h>
 #include <poll.h>
+#include "transport/curl_api.h"
 
 #include <algorithm>
 #include <cctype>
@@ -48,12 +48,12 @@ std::string verb_of(const std::string& command) {
 
 }  // namespace
 
-ImapConnection::ImapConnection(ImapSettings s) : s_(std::move(s)) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+ImapConnection::ImapConnection(ImapSettings s) : s_(std::move(s)) {}
 
 ImapConnection::~ImapConnection() { close(); }
 
 void ImapConnection::close() {
-  if (handle_) curl_easy_cleanup(static_cast<CURL*>(handle_));
+  if (handle_) curl()->easy_cleanup(static_cast<CURL*>(handle_));
   handle_ = nullptr;
   socket_ = -1;
   reader_ = ImapReader{};
@@ -62,40 +62,43 @@ void ImapConnection::close() {
 
 Result<void> ImapConnection::open() {
   if (handle_) return {};
-  CURL* h = curl_easy_init();
+  const auto& lib = curl();
+  if (!lib) return lib.error();  // once loaded, the other members' curl() calls cannot fail
+  const CurlApi& api = *lib;
+  CURL* h = api.easy_init();
   if (!h) return make_error(Errc::temp_fail, "curl_easy_init failed");
   const std::string url = server_url(s_.url);
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  api.easy_setopt(h, CURLOPT_URL, url.c_str());
   const Credentials& c = s_.credentials;
-  if (!c.user.empty()) curl_easy_setopt(h, CURLOPT_USERNAME, c.user.c_str());
+  if (!c.user.empty()) api.easy_setopt(h, CURLOPT_USERNAME, c.user.c_str());
   if (!c.bearer.empty()) {
-    curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c.bearer.c_str());
-    curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+    api.easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c.bearer.c_str());
+    api.easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
   } else if (!c.password.empty()) {
-    curl_easy_setopt(h, CURLOPT_PASSWORD, c.password.c_str());
+    api.easy_setopt(h, CURLOPT_PASSWORD, c.password.c_str());
   }
   // imap:// never upgrades by itself: STARTTLS or nothing, unless the config says plain text.
   if (s_.tls_required && istarts_with(s_.url, "imap://"))
-    curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
-  if (!s_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, s_.ca_file.c_str());
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(s_.timeout_seconds));
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+    api.easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  if (!s_.ca_file.empty()) api.easy_setopt(h, CURLOPT_CAINFO, s_.ca_file.c_str());
+  api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(s_.timeout_seconds));
+  api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
   login_text_.clear();
-  curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, &login_lines);
-  curl_easy_setopt(h, CURLOPT_DEBUGDATA, &login_text_);
-  curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-  const CURLcode rc = curl_easy_perform(h);
-  curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
+  api.easy_setopt(h, CURLOPT_DEBUGFUNCTION, &login_lines);
+  api.easy_setopt(h, CURLOPT_DEBUGDATA, &login_text_);
+  api.easy_setopt(h, CURLOPT_VERBOSE, 1L);
+  const CURLcode rc = api.easy_perform(h);
+  api.easy_setopt(h, CURLOPT_VERBOSE, 0L);
   if (rc != CURLE_OK) {
-    std::string what = url + ": " + curl_easy_strerror(rc);
+    std::string what = url + ": " + api.easy_strerror(rc);
     if (!login_text_.empty()) what += ": " + login_text_;
-    curl_easy_cleanup(h);
+    api.easy_cleanup(h);
     return make_error(Errc::temp_fail, what);
   }
   curl_socket_t sock = CURL_SOCKET_BAD;
-  if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK || sock == CURL_SOCKET_BAD) {
-    curl_easy_cleanup(h);
+  if (api.easy_getinfo(h, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK || sock == CURL_SOCKET_BAD) {
+    api.easy_cleanup(h);
     return make_error(Errc::temp_fail, url + ": no socket after login");
   }
   handle_ = h;
@@ -128,13 +131,13 @@ Result<void> ImapConnection::send(const std::string& bytes) {
   size_t off = 0;
   while (off < bytes.size()) {
     size_t n = 0;
-    const CURLcode rc = curl_easy_send(h, bytes.data() + off, bytes.size() - off, &n);
+    const CURLcode rc = curl()->easy_send(h, bytes.data() + off, bytes.size() - off, &n);
     if (rc == CURLE_AGAIN) {
       pollfd p{socket_, POLLOUT, 0};
       if (::poll(&p, 1, s_.timeout_seconds * 1000) <= 0) return fail_closed("cannot send: the server does not read");
       continue;
     }
-    if (rc != CURLE_OK) return fail_closed(std::string("cannot send: ") + curl_easy_strerror(rc));
+    if (rc != CURLE_OK) return fail_closed(std::string("cannot send: ") + curl()->easy_strerror(rc));
     off += n;
   }
   return {};
@@ -147,7 +150,7 @@ Result<std::optional<ImapLine>> ImapConnection::read(std::chrono::milliseconds w
   for (;;) {
     if (auto line = reader_.next()) return std::optional<ImapLine>(std::move(*line));
     size_t n = 0;
-    const CURLcode rc = curl_easy_recv(h, chunk_.data(), chunk_.size(), &n);
+    const CURLcode rc = curl()->easy_recv(h, chunk_.data(), chunk_.size(), &n);
     if (rc == CURLE_OK && n == 0) {
       auto r = fail_closed("the server closed the connection");
       return r.error();
@@ -157,7 +160,7 @@ Result<std::optional<ImapLine>> ImapConnection::read(std::chrono::milliseconds w
       continue;
     }
     if (rc != CURLE_AGAIN) {
-      auto r = fail_closed(std::string("cannot read: ") + curl_easy_strerror(rc));
+      auto r = fail_closed(std::string("cannot read: ") + curl()->easy_strerror(rc));
       return r.error();
     }
     const auto left =

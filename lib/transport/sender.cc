@@ -1,7 +1,7 @@
 #include "transport/sender.h"
 
-#include <curl/curl.h>
 #include <unistd.h>
+#include "transport/curl_api.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -21,58 +21,60 @@ namespace {
 
 class SmtpSender final : public Sender {
  public:
-  explicit SmtpSender(SmtpSettings cfg) : cfg_(std::move(cfg)) {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    handle_ = curl_easy_init();
-  }
+  explicit SmtpSender(SmtpSettings cfg) : cfg_(std::move(cfg)) {}
   ~SmtpSender() override {
-    if (handle_) curl_easy_cleanup(handle_);
+    if (handle_) curl()->easy_cleanup(handle_);
   }
 
   std::string describe() const override { return cfg_.url; }
 
   SendResult send(const std::string& from, const std::string& to, const std::string& message) override {
+    // libcurl is loaded at the first mail, not when the daemon starts (util/shared_library.h).
+    const auto& lib = curl();
+    if (!lib) return {SendResult::Status::temporary, lib.error().message};
+    const CurlApi& api = *lib;
+    if (!handle_) handle_ = api.easy_init();
     if (!handle_) return {SendResult::Status::temporary, "curl_easy_init failed"};
     CURL* h = handle_;
     // The same handle for every mail: libcurl keeps the connection (and the login) between them.
-    curl_easy_setopt(h, CURLOPT_URL, cfg_.url.c_str());
+    api.easy_setopt(h, CURLOPT_URL, cfg_.url.c_str());
     if (cfg_.tls_required && istarts_with(cfg_.url, "smtp://"))
-      curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));  // STARTTLS or nothing
-    if (!cfg_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, cfg_.ca_file.c_str());
+      api.easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));  // STARTTLS or nothing
+    if (!cfg_.ca_file.empty()) api.easy_setopt(h, CURLOPT_CAINFO, cfg_.ca_file.c_str());
     const Credentials& c = cfg_.credentials;
     if (!c.user.empty()) {
-      curl_easy_setopt(h, CURLOPT_USERNAME, c.user.c_str());
+      api.easy_setopt(h, CURLOPT_USERNAME, c.user.c_str());
       if (!c.bearer.empty()) {
-        curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c.bearer.c_str());
-        curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+        api.easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c.bearer.c_str());
+        api.easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
       } else {
-        curl_easy_setopt(h, CURLOPT_PASSWORD, c.password.c_str());
+        api.easy_setopt(h, CURLOPT_PASSWORD, c.password.c_str());
       }
     }
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(cfg_.timeout_seconds));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(cfg_.timeout_seconds));
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(cfg_.timeout_seconds));
+    api.easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(cfg_.timeout_seconds));
+    api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     const std::string mail_from = "<" + from + ">";
-    curl_easy_setopt(h, CURLOPT_MAIL_FROM, mail_from.c_str());
-    curl_slist* rcpt = curl_slist_append(nullptr, ("<" + to + ">").c_str());
-    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+    api.easy_setopt(h, CURLOPT_MAIL_FROM, mail_from.c_str());
+    curl_slist* rcpt = api.slist_append(nullptr, ("<" + to + ">").c_str());
+    api.easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
     Reader reader{message, 0};
-    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(h, CURLOPT_READFUNCTION, &Reader::read);
-    curl_easy_setopt(h, CURLOPT_READDATA, &reader);
-    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
+    api.easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    api.easy_setopt(h, CURLOPT_READFUNCTION, &Reader::read);
+    api.easy_setopt(h, CURLOPT_READDATA, &reader);
+    api.easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
     // The server's own words only reach us through the debug callback.
     last_reply_.clear();
     refusal_.clear();
-    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, &SmtpSender::debug);
-    curl_easy_setopt(h, CURLOPT_DEBUGDATA, this);
-    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-    const CURLcode rc = curl_easy_perform(h);
-    curl_slist_free_all(rcpt);
+    api.easy_setopt(h, CURLOPT_DEBUGFUNCTION, &SmtpSender::debug);
+    api.easy_setopt(h, CURLOPT_DEBUGDATA, this);
+    api.easy_setopt(h, CURLOPT_VERBOSE, 1L);
+    const CURLcode rc = api.easy_perform(h);
+    api.slist_free_all(rcpt);
     if (rc == CURLE_OK) return {SendResult::Status::sent, last_reply_};
     long code = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    std::string detail = curl_easy_strerror(rc);
+    api.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    std::string detail = api.easy_strerror(rc);
     if (!refusal_.empty()) detail += ": " + refusal_;
     // A refused login or a missing STARTTLS is our configuration, not the recipient: keep the
     // mail and retry (the log says why) rather than fail it for good.
