@@ -84,7 +84,10 @@ Result<std::string> scope_ids_of(Database& db, std::int64_t request_id) {
   (*st)->bind(1, request_id);
   auto row = (*st)->step();
   if (!row) return row.error();
-  if (!*row) return std::string();
+  if (!*row) {
+    (*st)->reset();
+    return std::string();
+  }
   const auto department = (*st)->opt_text(0), agent = (*st)->opt_text(1);
   const std::string tags = (*st)->text(2);
   (*st)->reset();
@@ -123,8 +126,9 @@ std::string reference_words(const std::string& reference) {
   return reference + " " + year + seq + " " + year + "-" + short_seq + " " + short_seq;
 }
 
-Result<std::optional<std::string>> stored_scope(Database& db, const char* sql, std::int64_t id) {
-  auto st = db.cached(sql);
+// The scope ids the request's own rows were indexed with; none while it is not in the index.
+Result<std::optional<std::string>> rows_scope(Database& db, std::int64_t id) {
+  auto st = db.cached("SELECT terms FROM search_request_scope WHERE request_id = ?1");
   if (!st) return st.error();
   (*st)->bind(1, id);
   auto row = (*st)->step();
@@ -192,7 +196,7 @@ Result<std::optional<std::string>> scope_term(Database& db, const std::string& t
 Result<void> index_stored_message(Database& db, std::int64_t row, std::int64_t request_id, const StoredMail& m) {
   // Most mails join a request whose rows were given its scope a moment or a year ago: read, not
   // worked out again (a tenth of what the index cost the ingest, bench/search.sh).
-  auto given = stored_scope(db, "SELECT terms FROM search_request_scope WHERE request_id = ?1", request_id);
+  auto given = rows_scope(db, request_id);
   if (!given) return given.error();
   auto ids = *given ? Result<std::string>(**given) : scope_ids_of(db, request_id);
   if (!ids) return ids.error();
@@ -206,7 +210,7 @@ Result<void> index_stored_message(Database& db, std::int64_t row, std::int64_t r
 Result<void> index_request_rows(Database& db, std::int64_t id, bool remove) {
   // What the request's rows were given, if it has any: a request not in the index (yet, while an
   // older database is being indexed) is neither removed nor added twice.
-  auto given = stored_scope(db, "SELECT terms FROM search_request_scope WHERE request_id = ?1", id);
+  auto given = rows_scope(db, id);
   if (!given) return given.error();
   if (remove != given->has_value()) return {};
   auto r = db.cached(
@@ -305,7 +309,7 @@ Result<void> apply_search_rescopes(Database& db) {
       (*st)->bind(1, row.id).bind(2, *ids);
       if (auto r = (*st)->run(); !r) return r;
     }
-    auto given = stored_scope(db, "SELECT terms FROM search_request_scope WHERE request_id = ?1", id);
+    auto given = rows_scope(db, id);
     if (!given) return given.error();
     if (*given && **given != *ids) {
       if (auto r = index_request_rows(db, id, true); !r) return r;
