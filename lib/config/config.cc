@@ -7,8 +7,8 @@
 #include <set>
 
 #include "calendar/calendar.h"
-#include "yaml/yaml_doc.h"
 #include "util/strings.h"
+#include "yaml/yaml_doc.h"
 
 namespace guichet::config {
 
@@ -24,6 +24,43 @@ const Mailbox* Config::mailbox(const std::string& name) const {
 }
 
 namespace {
+
+const yaml::Keys kMailboxKeys{
+    "mailboxes",
+    {"name", "url", "tls", "user", "password_file", "password_env", "department", "after", "sent_folder",
+     "poll_seconds", "start", "address", "password_credential", "oauth2_token_file", "tls_ca_file", "watch"}};
+const yaml::Keys kSmtpKeys{"smtp",
+                           {"url", "user", "password_file", "password_env", "password_credential", "oauth2_token_file",
+                            "tls", "tls_ca_file", "timeout_seconds", "retry_hours", "from"}};
+const yaml::Keys kTopKeys{"",
+                          {"commune",
+                           "database",
+                           "reference_prefix",
+                           "timezone",
+                           "calendar",
+                           "directory",
+                           "rules",
+                           "templates",
+                           "mailboxes",
+                           "smtp",
+                           "acknowledgements",
+                           "admin",
+                           "alert_after_minutes",
+                           "address_separator",
+                           "trusted_authserv_id",
+                           "token_key_file",
+                           "token_key_credential",
+                           "procedures",
+                           "missing_pieces_delay",
+                           "deadlines",
+                           "web",
+                           "retention"}};
+const yaml::Keys kAcknowledgementKeys{"acknowledgements", {"per_day", "per_week"}};
+const yaml::Keys kProcedureKeys{"procedures", {"silence", "delay", "label"}};
+const yaml::Keys kDeadlineKeys{"deadlines", {"every_minutes", "digest_at", "unanswered_days", "working_hours"}};
+const yaml::Keys kWebKeys{
+    "web", {"listen", "base_url", "trusted_proxy", "proxy_user_header", "session_idle_days", "link_minutes"}};
+const yaml::Keys kRetentionKeys{"retention", {"closed", "machine"}};
 
 std::string resolve(const std::string& base_dir, const std::string& p) {
   if (p.empty() || fs::path(p).is_absolute() || base_dir.empty()) return p;
@@ -58,9 +95,7 @@ void read_credentials(YamlDoc& doc, const YAML::Node& n, const std::string& base
 
 Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
   Mailbox m;
-  doc.check_keys(n, {"name", "url", "tls", "user", "password_file", "password_env", "department", "after",
-                     "sent_folder", "poll_seconds", "start", "address", "password_credential", "oauth2_token_file",
-                     "tls_ca_file", "watch"});
+  doc.check_keys(n, kMailboxKeys);
   if (auto v = doc.string(n, "name", true)) m.name = *v;
   if (auto v = doc.string(n, "url", true)) {
     m.url = resolve_url(base_dir, *v);
@@ -73,8 +108,10 @@ Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_
   }
   if (auto v = doc.string(n, "user")) m.user = *v;
   if (auto v = doc.string(n, "tls_ca_file")) m.tls_ca_file = resolve(base_dir, *v);
-  if (auto v = doc.string(n, "address")) m.address = *v;
-  else if (m.user.find('@') != std::string::npos) m.address = m.user;
+  if (auto v = doc.string(n, "address"))
+    m.address = *v;
+  else if (m.user.find('@') != std::string::npos)
+    m.address = m.user;
   if (!m.address.empty() && !mail::valid_address(m.address))
     doc.error(n[n["address"].IsDefined() ? "address" : "user"], "\"" + m.address + "\" is not a mail address");
   read_credentials(doc, n, base_dir, m.password, m.oauth2_token);
@@ -97,8 +134,7 @@ Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_
 
 Smtp read_smtp(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
   Smtp s;
-  doc.check_keys(n, {"url", "user", "password_file", "password_env", "password_credential", "oauth2_token_file", "tls",
-                     "tls_ca_file", "timeout_seconds", "retry_hours", "from"});
+  doc.check_keys(n, kSmtpKeys);
   if (auto v = doc.string(n, "url", true)) {
     s.url = resolve_url(base_dir, *v);
     if (!istarts_with(*v, "smtp://") && !istarts_with(*v, "smtps://") && !istarts_with(*v, "maildir://"))
@@ -120,16 +156,22 @@ Smtp read_smtp(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
   return s;
 }
 
+}  // namespace
+
+std::vector<yaml::Keys> accepted_keys() {
+  return {kTopKeys,       kMailboxKeys,  kSmtpKeys, kAcknowledgementKeys,
+          kProcedureKeys, kDeadlineKeys, kWebKeys,  kRetentionKeys};
+}
+
+namespace {
+
 Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
   Config c;
   c.file = doc.file();
   const YAML::Node& root = doc.root();
   if (root.IsNull()) return c;  // an empty file: all defaults
   if (!doc.expect_map(root, "the configuration")) return doc.result().error();
-  doc.check_keys(root, {"commune", "database", "reference_prefix", "timezone", "calendar", "directory", "rules",
-                        "templates", "mailboxes", "smtp", "acknowledgements", "admin", "alert_after_minutes",
-                        "address_separator", "trusted_authserv_id", "token_key_file", "token_key_credential",
-                        "procedures", "missing_pieces_delay", "deadlines", "web", "retention"});
+  doc.check_keys(root, kTopKeys);
   if (auto v = doc.string(root, "commune")) c.commune = *v;
   if (auto v = doc.string(root, "database")) c.database = resolve(base_dir, *v);
   if (auto v = doc.string(root, "reference_prefix")) c.reference_prefix = *v;
@@ -162,8 +204,9 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
   if (const YAML::Node smtp = root["smtp"]; smtp.IsDefined() && !smtp.IsNull()) {
     if (doc.expect_map(smtp, "smtp")) c.smtp = read_smtp(doc, smtp, base_dir);
   }
-  if (const YAML::Node a = root["acknowledgements"]; a.IsDefined() && !a.IsNull() && doc.expect_map(a, "acknowledgements")) {
-    doc.check_keys(a, {"per_day", "per_week"});
+  if (const YAML::Node a = root["acknowledgements"];
+      a.IsDefined() && !a.IsNull() && doc.expect_map(a, "acknowledgements")) {
+    doc.check_keys(a, kAcknowledgementKeys);
     if (auto v = doc.integer(a, "per_day", 1, 1000)) c.acknowledgements.per_day = static_cast<int>(*v);
     if (auto v = doc.integer(a, "per_week", 1, 10000)) c.acknowledgements.per_week = static_cast<int>(*v);
   }
@@ -196,7 +239,7 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
         p.name = kv.first.Scalar();
         const YAML::Node& n = kv.second;
         if (!doc.expect_map(n, "a procedure")) continue;
-        doc.check_keys(n, {"silence", "delay", "label"});
+        doc.check_keys(n, kProcedureKeys);
         if (auto v = doc.string(n, "label")) p.label = *v;
         if (auto v = doc.string(n, "silence", true)) {
           p.silence = *v;
@@ -212,7 +255,7 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
     }
   }
   if (const YAML::Node d = root["deadlines"]; d.IsDefined() && !d.IsNull() && doc.expect_map(d, "deadlines")) {
-    doc.check_keys(d, {"every_minutes", "digest_at", "unanswered_days", "working_hours"});
+    doc.check_keys(d, kDeadlineKeys);
     if (auto v = doc.integer(d, "every_minutes", 1, 24 * 60)) c.deadlines.every_minutes = static_cast<int>(*v);
     if (auto v = doc.integer(d, "unanswered_days", 1, 365)) c.deadlines.unanswered_days = static_cast<int>(*v);
     auto clock_time = [](const std::string& t) -> std::optional<int> {
@@ -223,9 +266,12 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
       return h * 60 + m;
     };
     if (auto v = doc.string(d, "digest_at")) {
-      if (*v == "off") c.deadlines.digest_minute = -1;
-      else if (auto t = clock_time(*v)) c.deadlines.digest_minute = *t;
-      else doc.error(d["digest_at"], "digest_at must be a time of day, HH:MM, or off");
+      if (*v == "off")
+        c.deadlines.digest_minute = -1;
+      else if (auto t = clock_time(*v))
+        c.deadlines.digest_minute = *t;
+      else
+        doc.error(d["digest_at"], "digest_at must be a time of day, HH:MM, or off");
     }
     if (auto v = doc.string(d, "working_hours")) {
       const size_t dash = v->find('-');
@@ -240,13 +286,14 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
     }
   }
   if (const YAML::Node w = root["web"]; w.IsDefined() && !w.IsNull() && doc.expect_map(w, "web")) {
-    doc.check_keys(w, {"listen", "base_url", "trusted_proxy", "proxy_user_header", "session_idle_days", "link_minutes"});
+    doc.check_keys(w, kWebKeys);
     if (auto v = doc.string(w, "listen")) {
       c.web.listen = *v;
       const size_t colon = v->rfind(':');
       const bool unix_socket = istarts_with(*v, "unix:") && v->size() > 5;  // a relative path: from this file
-      if (!unix_socket && (colon == std::string::npos || colon == 0 ||
-                           v->find_first_not_of("0123456789", colon + 1) != std::string::npos || colon + 1 == v->size()))
+      if (!unix_socket &&
+          (colon == std::string::npos || colon == 0 ||
+           v->find_first_not_of("0123456789", colon + 1) != std::string::npos || colon + 1 == v->size()))
         doc.error(w["listen"], "listen must be host:port or unix:/path");
       if (unix_socket) c.web.listen = v->substr(0, 5) + resolve(base_dir, v->substr(5));
     }
@@ -259,12 +306,13 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
     if (auto v = doc.string(w, "trusted_proxy")) c.web.trusted_proxy = *v;
     if (auto v = doc.string(w, "proxy_user_header")) c.web.proxy_user_header = *v;
     if (!c.web.proxy_user_header.empty() && c.web.trusted_proxy.empty() && !istarts_with(c.web.listen, "unix:"))
-      doc.error(w["proxy_user_header"], "proxy_user_header needs trusted_proxy: the header is believed from the proxy only");
+      doc.error(w["proxy_user_header"],
+                "proxy_user_header needs trusted_proxy: the header is believed from the proxy only");
     if (auto v = doc.integer(w, "session_idle_days", 1, 365)) c.web.session_idle_days = static_cast<int>(*v);
     if (auto v = doc.integer(w, "link_minutes", 1, 24 * 60)) c.web.link_minutes = static_cast<int>(*v);
   }
   if (const YAML::Node r = root["retention"]; r.IsDefined() && !r.IsNull() && doc.expect_map(r, "retention")) {
-    doc.check_keys(r, {"closed", "machine"});
+    doc.check_keys(r, kRetentionKeys);
     // A closed request can be reopened by the resident's reply for 30 days; a shorter retention
     // is a typing error, not a policy.
     auto period = [&](const char* key, int min_days, std::string& into) {
@@ -284,7 +332,8 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
     period("closed", 30, c.retention.closed);
     period("machine", 1, c.retention.machine);
   }
-  if (!c.rules.empty() && c.directory.empty()) doc.error(root["rules"], "rules need a directory (the \"directory\" key)");
+  if (!c.rules.empty() && c.directory.empty())
+    doc.error(root["rules"], "rules need a directory (the \"directory\" key)");
   if (auto r = doc.result(); !r) return r.error();
   return c;
 }

@@ -13,6 +13,15 @@ namespace guichet::directory {
 
 namespace {
 
+const yaml::Keys kDepartmentKeys{"departments",
+                                 {"id", "name", "email", "address", "phone", "head", "response_target", "escalation",
+                                  "pilot", "remind_before", "escalate_after"}};
+const yaml::Keys kAgentKeys{"agents",
+                            {"id", "first_name", "last_name", "title", "address", "email", "departments", "anonymous",
+                             "absent_until", "backup", "aliases"}};
+const yaml::Keys kEluKeys{"elus", {"name", "email", "title", "departments", "tags"}};
+const yaml::Keys kTopKeys{"", {"departments", "agents", "elus"}};
+
 using yaml::YamlDoc;
 
 std::vector<std::string> string_list(YamlDoc& doc, const YAML::Node& map, const char* key) {
@@ -28,8 +37,10 @@ std::vector<std::string> string_list(YamlDoc& doc, const YAML::Node& map, const 
     return out;
   }
   for (const auto& item : n) {
-    if (item.IsScalar()) out.push_back(item.Scalar());
-    else doc.error(item, std::string("\"") + key + "\" must list single values");
+    if (item.IsScalar())
+      out.push_back(item.Scalar());
+    else
+      doc.error(item, std::string("\"") + key + "\" must list single values");
   }
   return out;
 }
@@ -68,8 +79,7 @@ std::optional<calendar::Delay> read_delay(YamlDoc& doc, const YAML::Node& n, con
 
 Department read_department(YamlDoc& doc, const YAML::Node& n) {
   Department d;
-  doc.check_keys(n, {"id", "name", "email", "address", "phone", "head", "response_target", "escalation", "pilot",
-                     "remind_before", "escalate_after"});
+  doc.check_keys(n, kDepartmentKeys);
   if (auto v = doc.string(n, "id", true)) d.id = *v;
   check_id(doc, n, d.id);
   if (auto v = doc.string(n, "name", true)) d.name = *v;
@@ -92,8 +102,7 @@ Department read_department(YamlDoc& doc, const YAML::Node& n) {
 
 Agent read_agent(YamlDoc& doc, const YAML::Node& n) {
   Agent a;
-  doc.check_keys(n, {"id", "first_name", "last_name", "title", "address", "email", "departments", "anonymous",
-                     "absent_until", "backup", "aliases"});
+  doc.check_keys(n, kAgentKeys);
   if (auto v = doc.string(n, "id", true)) a.id = *v;
   check_id(doc, n, a.id);
   // L111-2: first name, last name, title and administrative address of the agent in charge.
@@ -120,7 +129,7 @@ Agent read_agent(YamlDoc& doc, const YAML::Node& n) {
 
 Elu read_elu(YamlDoc& doc, const YAML::Node& n) {
   Elu e;
-  doc.check_keys(n, {"name", "email", "title", "departments", "tags"});
+  doc.check_keys(n, kEluKeys);
   if (auto v = doc.string(n, "name", true)) e.name = *v;
   // An élu without an address could never log in nor receive a digest: refused, not ignored.
   if (auto v = doc.string(n, "email", true)) e.email = *v;
@@ -241,7 +250,7 @@ Result<Directory> Directory::parse_doc(yaml::YamlDoc& doc) {
   Directory dir;
   const YAML::Node& root = doc.root();
   if (!doc.expect_map(root, "the directory")) return doc.result().error();
-  doc.check_keys(root, {"departments", "agents", "elus"});
+  doc.check_keys(root, kTopKeys);
   std::map<std::string, YAML::Node> department_nodes, agent_nodes;
   if (const YAML::Node ds = root["departments"]; ds.IsSequence()) {
     for (const auto& n : ds) {
@@ -287,12 +296,14 @@ Result<Directory> Directory::parse_doc(yaml::YamlDoc& doc) {
     for (const auto& address : addresses) {
       auto [it, fresh] = owners.emplace(to_lower(address), a.id);
       if (!fresh && it->second != a.id)
-        doc.error(agent_nodes[a.id]["email"], "address " + address + " already belongs to agent \"" + it->second + "\"");
+        doc.error(agent_nodes[a.id]["email"],
+                  "address " + address + " already belongs to agent \"" + it->second + "\"");
     }
   }
   // Cross-references, each reported where it is written.
   for (const auto& d : dir.departments_) {
-    if (!d.head.empty() && !dir.agent(d.head)) doc.error(department_nodes[d.id]["head"], "unknown agent \"" + d.head + "\"");
+    if (!d.head.empty() && !dir.agent(d.head))
+      doc.error(department_nodes[d.id]["head"], "unknown agent \"" + d.head + "\"");
   }
   for (const auto& a : dir.agents_) {
     const YAML::Node& n = agent_nodes[a.id];
@@ -305,5 +316,7 @@ Result<Directory> Directory::parse_doc(yaml::YamlDoc& doc) {
   if (auto r = doc.result(); !r) return r.error();
   return dir;
 }
+
+std::vector<yaml::Keys> accepted_keys() { return {kTopKeys, kDepartmentKeys, kAgentKeys, kEluKeys}; }
 
 }  // namespace guichet::directory

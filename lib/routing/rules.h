@@ -35,6 +35,7 @@
 #include "directory/directory.h"
 #include "mail/message.h"
 #include "util/result.h"
+#include "yaml/keys.h"
 
 namespace guichet::routing {
 
@@ -96,5 +97,9 @@ class RuleSet {
 };
 
 const char* silence_name(Silence s);
+
+// Every key a rules file accepts, by where it stands ("rules", "fields" of `when`, "operators",
+// "then", "kind"; `header:Name` aside): guichet-rules(5) documents each.
+std::vector<yaml::Keys> accepted_keys();
 
 }  // namespace guichet::routing

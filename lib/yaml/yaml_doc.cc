@@ -67,15 +67,18 @@ bool YamlDoc::expect_map(const YAML::Node& node, const std::string& what) {
   return false;
 }
 
-void YamlDoc::check_keys(const YAML::Node& map, std::initializer_list<const char*> allowed) {
+void YamlDoc::check_keys(const YAML::Node& map, const Keys& allowed) {
   if (!map.IsMap()) return;
   for (const auto& kv : map) {
     std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
     bool known = false;
-    for (const char* a : allowed) known = known || key == a;
+    for (const auto& a : allowed.names) known = known || key == a;
     if (!known) {
       std::string list;
-      for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      for (const auto& a : allowed.names) {
+        if (!list.empty()) list += ", ";
+        list += a;
+      }
       error(kv.first, "unknown key \"" + key + "\" (expected one of: " + list + ")");
     }
   }

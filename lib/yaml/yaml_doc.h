@@ -4,13 +4,13 @@
 // "bad conversion" for a wrong type: both are checked here. Positions are 1-based.
 #pragma once
 
-#include <initializer_list>
+#include <yaml-cpp/yaml.h>
 #include <optional>
 #include <string>
 #include <vector>
-#include <yaml-cpp/yaml.h>
 
 #include "util/result.h"
+#include "yaml/keys.h"
 
 namespace guichet::yaml {
 
@@ -29,7 +29,7 @@ class YamlDoc {
   Result<void> result() const;
 
   // Reports keys of `map` not in `allowed` ("unknown key \"departement\"").
-  void check_keys(const YAML::Node& map, std::initializer_list<const char*> allowed);
+  void check_keys(const YAML::Node& map, const Keys& allowed);
   bool expect_map(const YAML::Node& node, const std::string& what);
 
   // Typed getters: report a wrong type or a missing required key, and return nullopt then.
