@@ -32,8 +32,8 @@ struct GlobalOptions {
 enum class Needs { nothing, database_path, config, store_read, store_write, routing };
 
 struct Context {
-  config::Config config;  // setup->config, with the command line's overrides (--db)
-  std::shared_ptr<const Clock> clock;  // the system's, or --now
+  config::Config config;                       // setup->config, with the command line's overrides (--db)
+  std::shared_ptr<const Clock> clock;          // the system's, or --now
   std::shared_ptr<const engine::Setup> setup;  // configuration, directory, rules, templates
   std::optional<store::Store> store;
 };
@@ -74,6 +74,8 @@ Command add_intake_address(CLI::App& app);
 Command add_rgpd_export(CLI::App& rgpd);  // under `guichet rgpd`
 Command add_rgpd_erase(CLI::App& rgpd);   // under `guichet rgpd`
 Command add_purge(CLI::App& app);
+Command add_mailbox_test(CLI::App& mailbox);
+Command add_smtp_test(CLI::App& smtp);
 
 // Opens what `needs` asks for. Applies the configured time zone to the process.
 Result<Context> open_context(const GlobalOptions& g, Needs needs);

@@ -22,9 +22,7 @@ Result<transport::Credentials> credentials(const std::string& user, const Secret
   return c;
 }
 
-Result<std::unique_ptr<transport::Source>> make_source(const config::Mailbox& mb) {
-  const std::string maildir = "maildir://";
-  if (istarts_with(mb.url, maildir)) return transport::make_maildir_source(mb.url.substr(maildir.size()));
+Result<transport::ImapSettings> imap_settings(const config::Mailbox& mb) {
   auto creds = credentials(mb.user, mb.password, mb.oauth2_token);
   if (!creds) return make_error(creds.error().code, "mailbox " + mb.name + ": " + creds.error().message);
   transport::ImapSettings s;
@@ -32,10 +30,10 @@ Result<std::unique_ptr<transport::Source>> make_source(const config::Mailbox& mb
   s.credentials = std::move(*creds);
   s.tls_required = mb.tls != "none";
   s.ca_file = mb.tls_ca_file;
-  return transport::make_imap_source(std::move(s));
+  return s;
 }
 
-Result<std::unique_ptr<transport::Sender>> make_sender(const config::Smtp& smtp) {
+Result<transport::SmtpSettings> smtp_settings(const config::Smtp& smtp) {
   transport::SmtpSettings s;
   s.url = smtp.url;
   if (!istarts_with(smtp.url, "maildir://")) {
@@ -46,7 +44,21 @@ Result<std::unique_ptr<transport::Sender>> make_sender(const config::Smtp& smtp)
   s.tls_required = smtp.tls != "none";
   s.ca_file = smtp.tls_ca_file;
   s.timeout_seconds = smtp.timeout_seconds;
-  return transport::make_sender(s);
+  return s;
+}
+
+Result<std::unique_ptr<transport::Source>> make_source(const config::Mailbox& mb) {
+  const std::string maildir = "maildir://";
+  if (istarts_with(mb.url, maildir)) return transport::make_maildir_source(mb.url.substr(maildir.size()));
+  auto s = imap_settings(mb);
+  if (!s) return s.error();
+  return transport::make_imap_source(std::move(*s));
+}
+
+Result<std::unique_ptr<transport::Sender>> make_sender(const config::Smtp& smtp) {
+  auto s = smtp_settings(smtp);
+  if (!s) return s.error();
+  return transport::make_sender(*s);
 }
 
 std::optional<config::Mailbox> sent_folder_of(const config::Mailbox& mb) {
@@ -65,8 +77,10 @@ std::optional<config::Mailbox> sent_folder_of(const config::Mailbox& mb) {
 
 transport::After after_of(const config::Mailbox& mb) {
   transport::After a;
-  if (mb.after == "seen") a.kind = transport::After::Kind::seen;
-  else if (mb.after == "leave") a.kind = transport::After::Kind::leave;
+  if (mb.after == "seen")
+    a.kind = transport::After::Kind::seen;
+  else if (mb.after == "leave")
+    a.kind = transport::After::Kind::leave;
   else if (istarts_with(mb.after, "move:")) {
     a.kind = transport::After::Kind::move;
     a.folder = mb.after.substr(5);

@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "transport/credentials.h"
+#include "transport/imap_connection.h"
 #include "transport/sender.h"
 #include "transport/source.h"
 
@@ -15,6 +16,11 @@ namespace guichet::engine {
 
 Result<transport::Credentials> credentials(const std::string& user, const SecretRef& password,
                                            const SecretRef& oauth2_token);
+
+// What it takes to reach an IMAP mailbox (not a Maildir) or the SMTP server: the URL, the
+// credentials resolved, TLS.
+Result<transport::ImapSettings> imap_settings(const config::Mailbox& mailbox);
+Result<transport::SmtpSettings> smtp_settings(const config::Smtp& smtp);
 
 // imap:// or imaps:// (transport/imap.h), or maildir:// (transport/maildir_source.h).
 Result<std::unique_ptr<transport::Source>> make_source(const config::Mailbox& mailbox);

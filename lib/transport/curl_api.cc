@@ -36,4 +36,24 @@ const Result<CurlApi>& curl() {
   return api;
 }
 
+const char* failed_step(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return "resolve";
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_USE_SSL_FAILED:
+      return "TLS";
+    case CURLE_LOGIN_DENIED:
+    case CURLE_AUTH_ERROR:
+      return "login";
+    default:
+      return "connect";
+  }
+}
+
 }  // namespace guichet::transport

@@ -26,4 +26,8 @@ struct CurlApi {
 // error says which library could not be loaded, and stays the answer: nothing installs it meanwhile.
 const Result<CurlApi>& curl();
 
+// Which step of reaching a server a failed connect-only perform stopped at: "resolve",
+// "connect", "TLS" or "login" (for `guichet mailbox test` and `smtp test`).
+const char* failed_step(CURLcode code);
+
 }  // namespace guichet::transport

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <optional>
 
+#include "transport/probe.h"
 #include "util/strings.h"
 
 namespace guichet::transport {
@@ -43,6 +44,17 @@ std::vector<std::vector<std::uint32_t>> in_groups(std::vector<std::uint32_t> uid
     groups.emplace_back(uids.begin() + static_cast<std::ptrdiff_t>(i),
                         uids.begin() + static_cast<std::ptrdiff_t>(std::min(uids.size(), i + kUidsPerCommand)));
   return groups;
+}
+
+// YYYY-MM-DD as IMAP writes a day (RFC 3501 date: "3-Dec-2026"); nullopt when it is not one.
+std::optional<std::string> imap_date(const std::string& date) {
+  static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (date.size() != 10 || date[4] != '-' || date[7] != '-') return std::nullopt;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (!std::isdigit(static_cast<unsigned char>(date[i]))) return std::nullopt;
+  const int m = std::stoi(date.substr(5, 2)), d = std::stoi(date.substr(8, 2));
+  if (m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
+  return std::to_string(d) + "-" + months[m - 1] + "-" + date.substr(0, 4);
 }
 
 std::vector<std::uint32_t> searched(const std::vector<ImapLine>& lines) {
@@ -159,12 +171,9 @@ Result<std::vector<std::uint32_t>> ImapMailbox::uids_after(std::uint32_t after) 
 }
 
 Result<std::vector<std::uint32_t>> ImapMailbox::uids_since(const std::string& date) {
-  static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  if (date.size() != 10) return make_error(Errc::config, "bad date " + date);
-  const int y = std::stoi(date.substr(0, 4)), m = std::stoi(date.substr(5, 2)), d = std::stoi(date.substr(8, 2));
-  if (m < 1 || m > 12) return make_error(Errc::config, "bad date " + date);
-  const std::string imap_date = std::to_string(d) + "-" + months[m - 1] + "-" + std::to_string(y);
-  auto out = command("UID SEARCH SINCE " + imap_date);
+  const auto day = imap_date(date);
+  if (!day) return make_error(Errc::config, "bad date " + date);
+  auto out = command("UID SEARCH SINCE " + *day);
   if (!out) return out.error();
   return searched(*out);
 }
@@ -416,6 +425,97 @@ std::unique_ptr<Watcher> ImapSource::watcher() const { return std::make_unique<I
 
 std::unique_ptr<Source> make_imap_source(ImapSettings settings) {
   return std::make_unique<ImapSource>(std::move(settings));
+}
+
+std::vector<ProbeStep> probe_imap(const ImapSettings& s, const std::string& start) {
+  std::vector<ProbeStep> steps{resolve_step(s.url)};
+  if (!steps.back().ok) return steps;
+  const auto [host, port] = host_and_port(s.url);
+  const bool implicit_tls = istarts_with(s.url, "imaps://");
+  const std::string tls = implicit_tls     ? "implicit TLS (imaps), the certificate verified"
+                          : s.tls_required ? "STARTTLS, the certificate verified"
+                                           : "none: plain text (tls: none)";
+  ImapConnection conn(s);
+  if (auto r = conn.open(); !r) {
+    const std::string at = conn.failed_step().empty() ? "connect" : conn.failed_step();
+    if (at == "TLS" || at == "login") steps.push_back({"connect", true, host + ":" + port});
+    if (at == "login") steps.push_back({"TLS", true, tls});
+    steps.push_back({at, false, r.error().message});
+    return steps;
+  }
+  steps.push_back({"connect", true, host + ":" + port});
+  steps.push_back({"TLS", true, tls});
+  std::string caps;
+  for (const auto& c : conn.capabilities()) caps += (caps.empty() ? "" : " ") + c;
+  steps.push_back({"login", true,
+                   "as " + s.credentials.user + (s.credentials.bearer.empty() ? "" : " (XOAUTH2)") +
+                       "; the server offers: " + caps});
+  auto listed = conn.run("LIST \"\" \"*\"");
+  if (!listed) {
+    steps.push_back({"folders", false, listed.error().message});
+    return steps;
+  }
+  std::string names;
+  int count = 0;
+  for (const ImapLine& l : *listed) {
+    if (!istarts_with(l.text, "* LIST ")) continue;
+    std::string name;
+    if (!l.literals.empty()) {
+      name = l.literals.back();
+    } else if (!l.text.empty() && l.text.back() == '"') {
+      const size_t open = l.text.rfind(" \"");
+      name = l.text.substr(open + 2, l.text.size() - open - 3);
+    } else {
+      name = l.text.substr(l.text.rfind(' ') + 1);
+    }
+    if (++count <= 30) names += (names.empty() ? "" : ", ") + name;
+  }
+  steps.push_back({"folders", true, std::to_string(count) + ": " + names + (count > 30 ? ", …" : "")});
+  // EXAMINE, not SELECT: read-only, so that not even \Recent changes.
+  const std::string folder = folder_of(s.url);
+  auto examined = conn.run("EXAMINE " + quoted(folder));
+  if (!examined) {
+    steps.push_back({"folder", false, folder + ": " + examined.error().message});
+    return steps;
+  }
+  std::uint32_t messages = 0;
+  std::optional<std::uint32_t> validity, next;
+  for (const ImapLine& l : *examined) {
+    if (auto n = untagged_number(l, "EXISTS")) messages = *n;
+    if (auto v = response_code_number(l, "UIDVALIDITY")) validity = v;
+    if (auto n = response_code_number(l, "UIDNEXT")) next = n;
+  }
+  steps.push_back(
+      {"folder", true,
+       folder + ": " + std::to_string(messages) + " message(s), UIDVALIDITY " +
+           (validity ? std::to_string(*validity) : "none (the server gave none: guichet refuses such a folder)") +
+           (next ? ", next UID " + std::to_string(*next) : "")});
+  if (!validity) steps.back().ok = false;
+  if (start == "now") {
+    steps.push_back(
+        {"first run", true,
+         "start: now: none of the " + std::to_string(messages) + " message(s) there, only mail arriving after it"});
+  } else if (start == "all") {
+    steps.push_back({"first run", true, "start: all: the " + std::to_string(messages) + " message(s) of the folder"});
+  } else {
+    const std::string day = start.substr(start.find(':') + 1);
+    const auto since = imap_date(day);
+    if (!istarts_with(start, "since:") || !since) {
+      steps.push_back({"first run", false, "start: " + start + ": not now, all or since:YYYY-MM-DD"});
+      return steps;
+    }
+    auto found = conn.run("UID SEARCH SINCE " + *since);
+    if (!found) {
+      steps.push_back({"first run", false, found.error().message});
+      return steps;
+    }
+    steps.push_back({"first run", true,
+                     "start: " + start + ": " + std::to_string(searched(*found).size()) + " of the " +
+                         std::to_string(messages) + " message(s), received since " + day});
+  }
+  (void)conn.run("LOGOUT");
+  conn.close();
+  return steps;
 }
 
 }  // namespace guichet::transport

@@ -90,7 +90,11 @@ Result<void> ImapConnection::open() {
   api.easy_setopt(h, CURLOPT_VERBOSE, 1L);
   const CURLcode rc = api.easy_perform(h);
   api.easy_setopt(h, CURLOPT_VERBOSE, 0L);
+  failed_step_.clear();
   if (rc != CURLE_OK) {
+    // A server that closes the connection or answers NO to LOGIN after the greeting is a refused
+    // login, whatever curl calls it.
+    failed_step_ = !login_text_.empty() ? "login" : transport::failed_step(rc);
     std::string what = url + ": " + api.easy_strerror(rc);
     if (!login_text_.empty()) what += ": " + login_text_;
     api.easy_cleanup(h);

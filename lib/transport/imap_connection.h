@@ -47,6 +47,8 @@ class ImapConnection {
   // Connects and logs in (Errc::temp_fail with curl's and the server's words when it cannot).
   Result<void> open();
   void close();
+  // After open() failed: the step it stopped at ("resolve", "connect", "TLS", "login").
+  const std::string& failed_step() const { return failed_step_; }
   // The server's capabilities after login, lower-case ("idle", "move", "uidplus").
   const std::set<std::string>& capabilities() const { return caps_; }
 
@@ -77,6 +79,7 @@ class ImapConnection {
   std::uint64_t tags_ = 0;
   std::uint64_t generation_ = 0;
   std::string login_text_;  // what the server said during the login, for errors
+  std::string failed_step_;
 };
 
 }  // namespace guichet::transport

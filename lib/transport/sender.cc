@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "transport/probe.h"
 #include "util/strings.h"
 
 namespace guichet::transport {
@@ -18,6 +19,27 @@ namespace guichet::transport {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Where the server is and how to log in, for a send and for `smtp test` alike.
+void set_server_options(const CurlApi& api, CURL* h, const SmtpSettings& s) {
+  api.easy_setopt(h, CURLOPT_URL, s.url.c_str());
+  if (s.tls_required && istarts_with(s.url, "smtp://"))
+    api.easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));  // STARTTLS or nothing
+  if (!s.ca_file.empty()) api.easy_setopt(h, CURLOPT_CAINFO, s.ca_file.c_str());
+  const Credentials& c = s.credentials;
+  if (!c.user.empty()) {
+    api.easy_setopt(h, CURLOPT_USERNAME, c.user.c_str());
+    if (!c.bearer.empty()) {
+      api.easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c.bearer.c_str());
+      api.easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+    } else {
+      api.easy_setopt(h, CURLOPT_PASSWORD, c.password.c_str());
+    }
+  }
+  api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(s.timeout_seconds));
+  api.easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(s.timeout_seconds));
+  api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+}
 
 class SmtpSender final : public Sender {
  public:
@@ -37,23 +59,7 @@ class SmtpSender final : public Sender {
     if (!handle_) return {SendResult::Status::temporary, "curl_easy_init failed"};
     CURL* h = handle_;
     // The same handle for every mail: libcurl keeps the connection (and the login) between them.
-    api.easy_setopt(h, CURLOPT_URL, cfg_.url.c_str());
-    if (cfg_.tls_required && istarts_with(cfg_.url, "smtp://"))
-      api.easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));  // STARTTLS or nothing
-    if (!cfg_.ca_file.empty()) api.easy_setopt(h, CURLOPT_CAINFO, cfg_.ca_file.c_str());
-    const Credentials& c = cfg_.credentials;
-    if (!c.user.empty()) {
-      api.easy_setopt(h, CURLOPT_USERNAME, c.user.c_str());
-      if (!c.bearer.empty()) {
-        api.easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c.bearer.c_str());
-        api.easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
-      } else {
-        api.easy_setopt(h, CURLOPT_PASSWORD, c.password.c_str());
-      }
-    }
-    api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(cfg_.timeout_seconds));
-    api.easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(cfg_.timeout_seconds));
-    api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    set_server_options(api, h, cfg_);
     const std::string mail_from = "<" + from + ">";
     api.easy_setopt(h, CURLOPT_MAIL_FROM, mail_from.c_str());
     curl_slist* rcpt = api.slist_append(nullptr, ("<" + to + ">").c_str());
@@ -150,6 +156,78 @@ Result<std::unique_ptr<Sender>> make_sender(const SmtpSettings& smtp) {
   if (istarts_with(smtp.url, "maildir://"))
     return std::unique_ptr<Sender>(std::make_unique<MaildirSender>(smtp.url.substr(10)));
   return std::unique_ptr<Sender>(std::make_unique<SmtpSender>(smtp));
+}
+
+namespace {
+
+// The server's lines during a connect-only SMTP session: its greeting, EHLO answer, AUTH result.
+int server_lines(CURL*, curl_infotype type, char* data, size_t size, void* user) {
+  if (type != CURLINFO_HEADER_IN) return 0;
+  std::string line(data, size);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  if (!line.empty()) static_cast<std::vector<std::string>*>(user)->push_back(line);
+  return 0;
+}
+
+}  // namespace
+
+std::vector<ProbeStep> probe_smtp(const SmtpSettings& s) {
+  std::vector<ProbeStep> steps{resolve_step(s.url)};
+  if (!steps.back().ok) return steps;
+  const auto [host, port] = host_and_port(s.url);
+  const auto& lib = curl();
+  if (!lib) {
+    steps.push_back({"connect", false, lib.error().message});
+    return steps;
+  }
+  const CurlApi& api = *lib;
+  CURL* h = api.easy_init();
+  if (!h) {
+    steps.push_back({"connect", false, "curl_easy_init failed"});
+    return steps;
+  }
+  // The same options as a send, but connect-only: greeting, EHLO, STARTTLS, AUTH, then QUIT.
+  set_server_options(api, h, s);
+  const bool implicit_tls = istarts_with(s.url, "smtps://");
+  const Credentials& c = s.credentials;
+  api.easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+  std::vector<std::string> said;
+  api.easy_setopt(h, CURLOPT_DEBUGFUNCTION, &server_lines);
+  api.easy_setopt(h, CURLOPT_DEBUGDATA, &said);
+  api.easy_setopt(h, CURLOPT_VERBOSE, 1L);
+  const CURLcode rc = api.easy_perform(h);
+  api.easy_cleanup(h);  // QUIT
+  const std::string tls = implicit_tls     ? "implicit TLS (smtps), the certificate verified"
+                          : s.tls_required ? "STARTTLS, the certificate verified"
+                                           : "none: plain text (tls: none)";
+  std::string greeting, extensions, refusal;
+  for (const auto& l : said) {
+    if (greeting.empty() && istarts_with(l, "220")) greeting = l;
+    if (l.size() > 4 && istarts_with(l, "250") && (l[3] == '-' || l[3] == ' ')) {
+      const std::string ext = l.substr(4);
+      if (!istarts_with(ext, host) && extensions.find(ext) == std::string::npos)
+        extensions += (extensions.empty() ? "" : ", ") + ext;
+    }
+    if (!l.empty() && (l[0] == '4' || l[0] == '5')) refusal = l;
+  }
+  if (rc != CURLE_OK) {
+    std::string at = failed_step(rc);
+    // A refusal after the greeting is the login's (or STARTTLS's), whatever curl calls it.
+    if (at == "connect" && !refusal.empty() && !greeting.empty()) at = c.user.empty() ? "TLS" : "login";
+    if (at == "TLS" || at == "login")
+      steps.push_back({"connect", true, host + ":" + port + (greeting.empty() ? "" : ": " + greeting)});
+    if (at == "login") steps.push_back({"TLS", true, tls});
+    std::string why = api.easy_strerror(rc);
+    if (!refusal.empty()) why += ": " + refusal;
+    steps.push_back({at, false, why});
+    return steps;
+  }
+  steps.push_back({"connect", true, host + ":" + port + (greeting.empty() ? "" : ": " + greeting)});
+  steps.push_back({"TLS", true, tls});
+  steps.push_back({"login", true,
+                   (c.user.empty() ? std::string("none asked (no user configured)") : "as " + c.user) +
+                       "; the server offers: " + extensions});
+  return steps;
 }
 
 }  // namespace guichet::transport

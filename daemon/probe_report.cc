@@ -1,0 +1,27 @@
+#include "probe_report.h"
+
+#include <iostream>
+
+#include "commands.h"
+
+namespace guichet::cli {
+
+int report_probe(const std::vector<transport::ProbeStep>& steps, bool json) {
+  const transport::ProbeStep* failed = nullptr;
+  for (const auto& s : steps)
+    if (!s.ok && !failed) failed = &s;
+  if (json) {
+    auto arr = nlohmann::ordered_json::array();
+    for (const auto& s : steps) arr.push_back({{"step", s.step}, {"ok", s.ok}, {"detail", s.detail}});
+    print_json(arr);
+  } else {
+    for (const auto& s : steps)
+      std::cout << (s.ok ? "ok      " : "FAILED  ") << s.step
+                << std::string(s.step.size() < 10 ? 10 - s.step.size() : 1, ' ') << s.detail << "\n";
+  }
+  if (!failed) return 0;
+  const bool unreachable = failed->step == "resolve" || failed->step == "connect";
+  return static_cast<int>(unreachable ? Errc::temp_fail : Errc::config);
+}
+
+}  // namespace guichet::cli
