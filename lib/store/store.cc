@@ -130,8 +130,17 @@ Result<Store> Store::open(const std::string& path, Database::Mode mode) {
     if (!version) return version.error();
     auto row = version->step();
     if (!row) return row.error();
-    if (version->int64(0) == 0) return Error{Errc::no_input, "database " + path + " holds no guichet data"};
+    const std::int64_t at = version->int64(0);
+    if (at == 0) return Error{Errc::no_input, "database " + path + " holds no guichet data"};
     version->reset();
+    // Read-only, it cannot be upgraded here, and this binary's queries need the new schema: say so
+    // rather than fail on a missing column (after a package upgrade, before the daemon restarts).
+    const int latest = migrations().empty() ? 0 : migrations().back().version;
+    if (at < latest)
+      return Error{Errc::temp_fail, "database " + path + " is at schema " + std::to_string(at) +
+                                        ", this guichet needs " + std::to_string(latest) +
+                                        ": it is upgraded, in one transaction, when `guichet serve` (or any "
+                                        "command that writes) opens it"};
   }
   auto impl = std::make_unique<Impl>(Impl{std::move(*db)});
   // No commit leaves a request's rows in the index with the scope it had before.
