@@ -2,12 +2,35 @@
 // connect, TLS, login, the folders, the folder itself, read-only) and says what its first run
 // would take, naming the step that fails with the server's own words. Nothing is fetched,
 // flagged or moved, and the database is not opened: for the town's IT setting up a mailbox.
+#include <filesystem>
+
 #include "commands.h"
 #include "engine/connections.h"
 #include "probe_report.h"
+#include "store/store.h"
 #include "util/strings.h"
 
 namespace guichet::cli {
+
+namespace {
+
+// A mailbox that has run before takes what came after its last UID, whatever `start:` says: the
+// last step says that instead, from the database when there is one (read-only, never created).
+void after_last_run(std::vector<transport::ProbeStep>& steps, const std::string& database, const std::string& name) {
+  if (steps.empty() || steps.back().step != "first run" || !steps.back().ok) return;
+  std::error_code ec;
+  if (!std::filesystem::exists(database, ec)) return;
+  auto st = store::Store::open(database, store::Database::Mode::read_only);
+  if (!st) return;  // an older schema, a locked file: the first run's answer stands
+  auto state = st->mailboxes().get(name);
+  if (!state || !*state || !(*state)->uidvalidity) return;
+  steps.back() = {"next run", true,
+                  "it has run before (UIDVALIDITY " + std::to_string(*(*state)->uidvalidity) + ", last UID " +
+                      std::to_string((*state)->last_uid) +
+                      " taken): the next run takes what came after it; start: is for a first run only"};
+}
+
+}  // namespace
 
 Command add_mailbox_test(CLI::App& mailbox) {
   struct Options {
@@ -34,7 +57,9 @@ Command add_mailbox_test(CLI::App& mailbox) {
       return report_probe(transport::probe_maildir(mb->url.substr(maildir.size()), mb->start), opt->json);
     auto settings = engine::imap_settings(*mb);
     if (!settings) return report(settings.error());
-    return report_probe(transport::probe_imap(*settings, mb->start), opt->json);
+    auto steps = transport::probe_imap(*settings, mb->start);
+    after_last_run(steps, ctx.config.database, mb->name);
+    return report_probe(steps, opt->json);
   };
   return c;
 }

@@ -103,6 +103,15 @@ TEST_CASE("mailbox test: every step of a good mailbox, what the first run takes,
     CHECK_FALSE(f.count("$Guichet"));
   }
   CHECK_FALSE(std::filesystem::exists(s.dir.path() / "g.db"));
+
+  // Once the mailbox has run, `start:` no longer applies: the next run takes what came after.
+  auto serve = test::run_guichet("serve --once --config '" + s.dir.str("guichet.yaml") + "'");
+  REQUIRE(serve.status == 0);
+  auto again = s.run("mailbox test voirie");
+  REQUIRE(again.status == 0);
+  const json next = json::parse(again.out).back();
+  CHECK(next["step"] == "next run");
+  CHECK(next["detail"].get<std::string>().find("last UID 2 taken") != std::string::npos);
 }
 
 TEST_CASE("mailbox test names the step that fails, with the server's words", "[probe][dovecot]") {
