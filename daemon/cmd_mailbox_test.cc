@@ -1,7 +1,7 @@
 // guichet mailbox test NAME [--json]: reaches one configured mailbox as the daemon would (resolve,
 // connect, TLS, login, the folders, the folder itself, read-only) and says what its first run
 // would take, naming the step that fails with the server's own words. Nothing is fetched,
-// flagged or moved, and the database is not opened: for the town's IT setting up a mailbox.
+// flagged or moved, and the database is only read: for the town's IT setting up a mailbox.
 #include <filesystem>
 
 #include "commands.h"
