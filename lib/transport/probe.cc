@@ -30,7 +30,11 @@ std::pair<std::string, std::string> host_and_port(const std::string& url) {
     host = authority.substr(0, colon);
     port = authority.substr(colon + 1);
   }
-  if (port.empty()) port = scheme == "imaps" ? "993" : scheme == "imap" ? "143" : scheme == "smtps" ? "465" : "587";
+  if (port.empty())
+    port = scheme == "imaps"   ? "993"
+           : scheme == "imap"  ? "143"
+           : scheme == "smtps" ? "465"
+                               : "25";  // smtp:// without a port: 25, as libcurl
   return {host, port};
 }
 

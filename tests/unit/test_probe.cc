@@ -9,6 +9,7 @@
 #include "helpers.h"
 #include "servers.h"
 #include "transport/imap.h"
+#include "transport/probe.h"
 
 using namespace guichet;
 using nlohmann::json;
@@ -191,4 +192,15 @@ TEST_CASE("smtp test logs in and quits without sending, or names what refuses", 
   CHECK(down.status == 75);
   CHECK(step_of(json::parse(down.out), "connect")["ok"] == false);
   CHECK(smtp.received().empty());
+}
+
+TEST_CASE("the host and port a probe resolves are those libcurl connects to", "[probe]") {
+  using transport::host_and_port;
+  using HostPort = std::pair<std::string, std::string>;
+  CHECK(host_and_port("imap://imap.champignac.example/INBOX") == HostPort{"imap.champignac.example", "143"});
+  CHECK(host_and_port("imaps://imap.champignac.example") == HostPort{"imap.champignac.example", "993"});
+  CHECK(host_and_port("smtp://smtp.champignac.example") == HostPort{"smtp.champignac.example", "25"});
+  CHECK(host_and_port("smtps://smtp.champignac.example/") == HostPort{"smtp.champignac.example", "465"});
+  CHECK(host_and_port("smtp://guichet@smtp.champignac.example:587") == HostPort{"smtp.champignac.example", "587"});
+  CHECK(host_and_port("imaps://[::1]:10993/INBOX") == HostPort{"::1", "10993"});
 }
