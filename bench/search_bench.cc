@@ -56,9 +56,7 @@ double ms_since(Clk::time_point t0) { return std::chrono::duration<double, std::
 
 void report(const char* what, std::vector<double> ms, const char* unit_note = "") {
   std::sort(ms.begin(), ms.end());
-  auto at = [&](double q) {
-    return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))];
-  };
+  auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))]; };
   std::printf("  %-44s p50 %7.2f ms  p95 %7.2f ms  worst %7.2f ms  (%zu)%s\n", what, at(0.5), at(0.95), ms.back(),
               ms.size(), unit_note);
 }
@@ -157,14 +155,9 @@ void close_old_requests(const std::string& path, std::int64_t now) {
   sqlite3_open(path.c_str(), &db);
   const std::string cut = std::to_string(now - 42 * 86400);
   const std::string sql =
-      "UPDATE requests SET first_answer_at = received_at + 3600 * (1 + abs(random()) % 150) WHERE first_answer_at IS "
-      "NULL "
-      "AND (received_at < " +
-      cut +
-      " OR abs(random()) % 3 = 0);"
-      "UPDATE requests SET status = 'closed', closed_at = first_answer_at + 86400 WHERE received_at < " +
-      cut +
-      ";"
+      "UPDATE requests SET first_answer_at = received_at + 3600 * (1 + abs(random()) % 150) WHERE first_answer_at IS NULL "
+      "AND (received_at < " + cut + " OR abs(random()) % 3 = 0);"
+      "UPDATE requests SET status = 'closed', closed_at = first_answer_at + 86400 WHERE received_at < " + cut + ";"
       "UPDATE requests SET status = 'answered' WHERE status <> 'closed' AND first_answer_at IS NOT NULL;";
   char* err = nullptr;
   if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) std::fprintf(stderr, "shape: %s\n", err);
@@ -190,9 +183,8 @@ int main(int argc, char** argv) {
   const std::string config = dir + "/guichet.yaml";
   {
     std::ofstream c(config);
-    c << "commune: Champignac-en-Cambrousse\ndatabase: big.db\ndirectory: " << src
-      << "/etc/directory.yaml\nrules: " << src
-      << "/rules\nmailboxes:\n  - {name: mairie, url: 'maildir://in', department: accueil, address: "
+    c << "commune: Champignac-en-Cambrousse\ndatabase: big.db\ndirectory: " << src << "/etc/directory.yaml\nrules: "
+      << src << "/rules\nmailboxes:\n  - {name: mairie, url: 'maildir://in', department: accueil, address: "
       << "mairie@champignac.example}\nsmtp:\n  url: maildir://outbox\ndeadlines:\n  digest_at: 'off'\n"
       << "web:\n  base_url: https://guichet.champignac.example\n";
   }
@@ -267,44 +259,27 @@ int main(int argc, char** argv) {
               peek.number("SELECT count(*) FROM requests"), static_cast<double>(file_size(big)) / 1e6);
   {
     const double all = static_cast<double>(peek.number("SELECT sum(pgsize) FROM dbstat WHERE name GLOB 'search*'"));
-    const double names =
-        static_cast<double>(peek.number("SELECT sum(pgsize) FROM dbstat WHERE name GLOB 'search_names*'"));
+    const double names = static_cast<double>(peek.number("SELECT sum(pgsize) FROM dbstat WHERE name GLOB 'search_names*'"));
     std::printf("  of which the search index: %.0f MB (words %.0f MB, trigrams of names %.0f MB)\n", all / 1e6,
                 (all - names) / 1e6, names / 1e6);
   }
 
   // 3. Queries, drawn from residents who wrote.
   std::mt19937 rng(3);
-  auto resident = [&]() -> const bench::TownMail::Resident& {
-    return gen.residents()[writers[rng() % writers.size()]];
-  };
+  auto resident = [&]() -> const bench::TownMail::Resident& { return gen.residents()[writers[rng() % writers.size()]]; };
   const long long max_request = std::max(1LL, peek.number("SELECT max(id) FROM requests"));
   auto reference = [&] {
-    const std::string r =
-        peek.text("SELECT reference FROM requests WHERE id = " + std::to_string(1 + rng() % max_request));
+    const std::string r = peek.text("SELECT reference FROM requests WHERE id = " + std::to_string(1 + rng() % max_request));
     return r.empty() ? std::string("2025-000001") : r;
   };
   std::vector<std::pair<std::string, std::function<std::string()>>> kinds = {
-      {"a full name, no accents, no capitals",
-       [&] {
-         const auto& r = resident();
-         return lower_ascii(r.first + " " + r.last);
-       }},
+      {"a full name, no accents, no capitals", [&] { const auto& r = resident(); return lower_ascii(r.first + " " + r.last); }},
       {"the start of a surname (5 letters)", [&] { return lower_ascii(resident().last).substr(0, 5); }},
       {"\"Mme\" and a surname", [&] { return "Mme " + resident().last; }},
       {"an address", [&] { return resident().address; }},
-      {"a word of the text",
-       [&] {
-         auto w = bench::TownMail::words();
-         return w[rng() % w.size()];
-       }},
-      {"two words of the text",
-       [&] {
-         auto w = bench::TownMail::words();
-         return w[rng() % w.size()] + " " + w[rng() % w.size()];
-       }},
-      {"a reference, short (2025-1234)",
-       [&] {
+      {"a word of the text", [&] { auto w = bench::TownMail::words(); return w[rng() % w.size()]; }},
+      {"two words of the text", [&] { auto w = bench::TownMail::words(); return w[rng() % w.size()] + " " + w[rng() % w.size()]; }},
+      {"a reference, short (2025-1234)", [&] {
          const std::string ref = reference();
          return ref.substr(0, 5) + std::to_string(std::stol(ref.substr(5)));
        }},
@@ -402,10 +377,13 @@ int main(int argc, char** argv) {
     report(what, ms);
     return true;
   };
-  bool ok = page("a request (/demande/REF), the pilot", 200, pilot, [&] { return "/demande/" + reference(); });
+  bool ok = page("a request (/demande/REF), the pilot", 200, pilot, [&] {
+    return "/demande/" + reference();
+  });
   ok = ok && page("the live view (/vue)", 30, pilot, [] { return std::string("/vue"); });
-  ok = ok && page("the search page, a part of a surname", 100, pilot,
-                  [&] { return "/recherche?q=" + lower_ascii(resident().last).substr(0, 5); });
+  ok = ok && page("the search page, a part of a surname", 100, pilot, [&] {
+    return "/recherche?q=" + lower_ascii(resident().last).substr(0, 5);
+  });
   ok = ok && page("mes demandes (an agent of voirie)", 30, agent, [] { return std::string("/mes-demandes"); });
   ok = ok && page("the figures (/chiffres)", 10, pilot, [] { return std::string("/chiffres"); });
   server.stop();

@@ -32,8 +32,8 @@ struct GlobalOptions {
 enum class Needs { nothing, database_path, config, store_read, store_write, routing };
 
 struct Context {
-  config::Config config;                       // setup->config, with the command line's overrides (--db)
-  std::shared_ptr<const Clock> clock;          // the system's, or --now
+  config::Config config;  // setup->config, with the command line's overrides (--db)
+  std::shared_ptr<const Clock> clock;  // the system's, or --now
   std::shared_ptr<const engine::Setup> setup;  // configuration, directory, rules, templates
   std::optional<store::Store> store;
 };

@@ -1,5 +1,5 @@
-#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <ctime>
@@ -31,8 +31,7 @@ Result<Context> open_context(const GlobalOptions& g, Needs needs) {
   // Read in the commune's time zone when it has no offset.
   if (!g.now.empty()) {
     auto t = parse_iso8601(g.now);
-    if (!t)
-      return Error{Errc::usage, "--now " + g.now + ": not an ISO-8601 date or time (2026-12-03T14:05, 2027-01-15)"};
+    if (!t) return Error{Errc::usage, "--now " + g.now + ": not an ISO-8601 date or time (2026-12-03T14:05, 2027-01-15)"};
     ctx.clock = std::make_shared<FixedClock>(*t);
   }
   if (!g.db.empty()) ctx.config.database = g.db;

@@ -30,23 +30,24 @@ int main(int argc, char** argv) try {
   CLI::App* outbox = app.add_subcommand("outbox", "Mail waiting to be sent, and mail that failed");
   CLI::App* deadlines = app.add_subcommand("deadlines", "Reminders, escalations, deemed decisions");
   deadlines->require_subcommand(1);
-  CLI::App* web =
-      app.add_subcommand("web", "Serve the web view: search, requests, the live view (behind a reverse proxy)");
+  CLI::App* web = app.add_subcommand("web", "Serve the web view: search, requests, the live view (behind a reverse proxy)");
   CLI::App* rgpd = app.add_subcommand("rgpd", "A person's data: export (RGPD article 15), erase (article 17)");
   rgpd->require_subcommand(1);
   CLI::App* mailbox = app.add_subcommand("mailbox", "Check a configured mailbox");
   mailbox->require_subcommand(1);
   CLI::App* smtp = app.add_subcommand("smtp", "Check the configured SMTP server");
   smtp->require_subcommand(1);
-  std::vector<Command> commands = {add_parse(app), add_ingest(app), add_list(app), add_show(app), add_merge(app),
-                                   add_split(app), add_promote(app), add_rules_check(*rules), add_rules_test(*rules),
+  std::vector<Command> commands = {add_parse(app), add_ingest(app),       add_list(app),
+                                   add_show(app),  add_merge(app),        add_split(app), add_promote(app),
+                                   add_rules_check(*rules), add_rules_test(*rules),
                                    // `outbox retry` and `outbox send` before `outbox`: the first parsed runs.
                                    add_outbox_retry(*outbox), add_outbox_send(*outbox), add_outbox(*outbox),
                                    add_serve(app), add_status(app), add_transfer(app), add_deadlines_run(*deadlines),
                                    add_digest(app), add_attestation(app), add_stats(app), add_search(app),
                                    // `web link` before `web`: the first parsed runs.
-                                   add_web_link(*web), add_web(*web), add_backup(app), add_verify(app),
-                                   add_restore(app), add_new(app), add_intake_address(app), add_rgpd_export(*rgpd),
+                                   add_web_link(*web), add_web(*web),
+                                   add_backup(app), add_verify(app), add_restore(app),
+                                   add_new(app), add_intake_address(app), add_rgpd_export(*rgpd),
                                    add_rgpd_erase(*rgpd), add_purge(app), add_mailbox_test(*mailbox),
                                    add_smtp_test(*smtp)};
   try {
@@ -56,7 +57,7 @@ int main(int argc, char** argv) try {
     // CLI11 answers 0 for --help and --version; anything else is a usage error (EX_USAGE).
     return rc == 0 ? 0 : 64;
   }
-  spdlog::set_level(g.verbosity >= 2   ? spdlog::level::debug
+  spdlog::set_level(g.verbosity >= 2 ? spdlog::level::debug
                     : g.verbosity == 1 ? spdlog::level::info
                                        : spdlog::level::warn);
   for (auto& cmd : commands) {
@@ -72,7 +73,8 @@ int main(int argc, char** argv) try {
     }
   }
   return 64;
-} catch (const std::exception& e) {
+}
+catch (const std::exception& e) {
   std::cerr << "guichet: internal error: " << e.what() << "\n";
   return 70;
 }

@@ -7,8 +7,8 @@
 #include <set>
 
 #include "calendar/calendar.h"
-#include "util/strings.h"
 #include "yaml/yaml_doc.h"
+#include "util/strings.h"
 
 namespace guichet::config {
 
@@ -32,29 +32,10 @@ const yaml::Keys kMailboxKeys{
 const yaml::Keys kSmtpKeys{"smtp",
                            {"url", "user", "password_file", "password_env", "password_credential", "oauth2_token_file",
                             "tls", "tls_ca_file", "timeout_seconds", "retry_hours", "from"}};
-const yaml::Keys kTopKeys{"",
-                          {"commune",
-                           "database",
-                           "reference_prefix",
-                           "timezone",
-                           "calendar",
-                           "directory",
-                           "rules",
-                           "templates",
-                           "mailboxes",
-                           "smtp",
-                           "acknowledgements",
-                           "admin",
-                           "alert_after_minutes",
-                           "address_separator",
-                           "trusted_authserv_id",
-                           "token_key_file",
-                           "token_key_credential",
-                           "procedures",
-                           "missing_pieces_delay",
-                           "deadlines",
-                           "web",
-                           "retention"}};
+const yaml::Keys kTopKeys{"", {"commune", "database", "reference_prefix", "timezone", "calendar", "directory", "rules",
+                                "templates", "mailboxes", "smtp", "acknowledgements", "admin", "alert_after_minutes",
+                                "address_separator", "trusted_authserv_id", "token_key_file", "token_key_credential",
+                                "procedures", "missing_pieces_delay", "deadlines", "web", "retention"}};
 const yaml::Keys kAcknowledgementKeys{"acknowledgements", {"per_day", "per_week"}};
 const yaml::Keys kProcedureKeys{"procedures", {"silence", "delay", "label"}};
 const yaml::Keys kDeadlineKeys{"deadlines", {"every_minutes", "digest_at", "unanswered_days", "working_hours"}};
@@ -108,10 +89,8 @@ Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_
   }
   if (auto v = doc.string(n, "user")) m.user = *v;
   if (auto v = doc.string(n, "tls_ca_file")) m.tls_ca_file = resolve(base_dir, *v);
-  if (auto v = doc.string(n, "address"))
-    m.address = *v;
-  else if (m.user.find('@') != std::string::npos)
-    m.address = m.user;
+  if (auto v = doc.string(n, "address")) m.address = *v;
+  else if (m.user.find('@') != std::string::npos) m.address = m.user;
   if (!m.address.empty() && !mail::valid_address(m.address))
     doc.error(n[n["address"].IsDefined() ? "address" : "user"], "\"" + m.address + "\" is not a mail address");
   read_credentials(doc, n, base_dir, m.password, m.oauth2_token);
@@ -204,8 +183,7 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
   if (const YAML::Node smtp = root["smtp"]; smtp.IsDefined() && !smtp.IsNull()) {
     if (doc.expect_map(smtp, "smtp")) c.smtp = read_smtp(doc, smtp, base_dir);
   }
-  if (const YAML::Node a = root["acknowledgements"];
-      a.IsDefined() && !a.IsNull() && doc.expect_map(a, "acknowledgements")) {
+  if (const YAML::Node a = root["acknowledgements"]; a.IsDefined() && !a.IsNull() && doc.expect_map(a, "acknowledgements")) {
     doc.check_keys(a, kAcknowledgementKeys);
     if (auto v = doc.integer(a, "per_day", 1, 1000)) c.acknowledgements.per_day = static_cast<int>(*v);
     if (auto v = doc.integer(a, "per_week", 1, 10000)) c.acknowledgements.per_week = static_cast<int>(*v);
@@ -266,12 +244,9 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
       return h * 60 + m;
     };
     if (auto v = doc.string(d, "digest_at")) {
-      if (*v == "off")
-        c.deadlines.digest_minute = -1;
-      else if (auto t = clock_time(*v))
-        c.deadlines.digest_minute = *t;
-      else
-        doc.error(d["digest_at"], "digest_at must be a time of day, HH:MM, or off");
+      if (*v == "off") c.deadlines.digest_minute = -1;
+      else if (auto t = clock_time(*v)) c.deadlines.digest_minute = *t;
+      else doc.error(d["digest_at"], "digest_at must be a time of day, HH:MM, or off");
     }
     if (auto v = doc.string(d, "working_hours")) {
       const size_t dash = v->find('-');
@@ -291,9 +266,8 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
       c.web.listen = *v;
       const size_t colon = v->rfind(':');
       const bool unix_socket = istarts_with(*v, "unix:") && v->size() > 5;  // a relative path: from this file
-      if (!unix_socket &&
-          (colon == std::string::npos || colon == 0 ||
-           v->find_first_not_of("0123456789", colon + 1) != std::string::npos || colon + 1 == v->size()))
+      if (!unix_socket && (colon == std::string::npos || colon == 0 ||
+                           v->find_first_not_of("0123456789", colon + 1) != std::string::npos || colon + 1 == v->size()))
         doc.error(w["listen"], "listen must be host:port or unix:/path");
       if (unix_socket) c.web.listen = v->substr(0, 5) + resolve(base_dir, v->substr(5));
     }
@@ -306,8 +280,7 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
     if (auto v = doc.string(w, "trusted_proxy")) c.web.trusted_proxy = *v;
     if (auto v = doc.string(w, "proxy_user_header")) c.web.proxy_user_header = *v;
     if (!c.web.proxy_user_header.empty() && c.web.trusted_proxy.empty() && !istarts_with(c.web.listen, "unix:"))
-      doc.error(w["proxy_user_header"],
-                "proxy_user_header needs trusted_proxy: the header is believed from the proxy only");
+      doc.error(w["proxy_user_header"], "proxy_user_header needs trusted_proxy: the header is believed from the proxy only");
     if (auto v = doc.integer(w, "session_idle_days", 1, 365)) c.web.session_idle_days = static_cast<int>(*v);
     if (auto v = doc.integer(w, "link_minutes", 1, 24 * 60)) c.web.link_minutes = static_cast<int>(*v);
   }
@@ -332,8 +305,7 @@ Result<Config> from_doc(YamlDoc& doc, const std::string& base_dir) {
     period("closed", 30, c.retention.closed);
     period("machine", 1, c.retention.machine);
   }
-  if (!c.rules.empty() && c.directory.empty())
-    doc.error(root["rules"], "rules need a directory (the \"directory\" key)");
+  if (!c.rules.empty() && c.directory.empty()) doc.error(root["rules"], "rules need a directory (the \"directory\" key)");
   if (auto r = doc.result(); !r) return r.error();
   return c;
 }

@@ -19,19 +19,19 @@ namespace guichet::config {
 inline constexpr const char* kDefaultPath = "/etc/guichet/guichet.yaml";
 
 struct Mailbox {
-  std::string name;              // used in logs, `--mailbox`, and as the source of each message
-  std::string url;               // imap://, imaps:// or maildir:///path
-  std::string tls = "required";  // required | none (plain text: loopback tests only)
-  std::string tls_ca_file;       // trust this CA (a town's own) besides the system's
+  std::string name;                   // used in logs, `--mailbox`, and as the source of each message
+  std::string url;                    // imap://, imaps:// or maildir:///path
+  std::string tls = "required";       // required | none (plain text: loopback tests only)
+  std::string tls_ca_file;            // trust this CA (a town's own) besides the system's
   std::string user;
   // password_file (a resolved path), password_env or password_credential (a systemd credential):
   SecretRef password;
-  SecretRef oauth2_token;                 // oauth2_token_file: XOAUTH2 bearer token, refreshed by another tool
+  SecretRef oauth2_token;             // oauth2_token_file: XOAUTH2 bearer token, refreshed by another tool
   std::optional<std::string> department;  // where its mail goes when no rule decides
   // After a message is committed: flag (keyword $Guichet; \Seen left as a human left it) |
   // seen ($Guichet and \Seen) | move:Folder | leave (nothing at all).
   std::string after = "flag";
-  std::string sent_folder;  // agents' answers sent from the shared box: polled read-only
+  std::string sent_folder;            // agents' answers sent from the shared box: polled read-only
   // Not a key: set on the mailbox engine::sent_folder_of() derives to poll `sent_folder` of the
   // mailbox of that name.
   std::string sent_folder_of;
@@ -39,7 +39,7 @@ struct Mailbox {
   // Wait for new mail between polls (IMAP IDLE on a second connection, inotify on a Maildir) and
   // take it at once; false: the poll only.
   bool watch = true;
-  std::string start = "now";  // first run: now | all | since:YYYY-MM-DD
+  std::string start = "now";          // first run: now | all | since:YYYY-MM-DD
   // The public address residents write to (urbanisme@…): From and Reply-To of what guichet
   // sends about this mailbox's mail, and the town's own address (never acknowledged).
   // Default: `user` when it is an address.
@@ -47,30 +47,30 @@ struct Mailbox {
 };
 
 struct Smtp {
-  std::string url;  // smtp://host:587, smtps://host, or maildir:///path (demo)
+  std::string url;                    // smtp://host:587, smtps://host, or maildir:///path (demo)
   std::string user;
-  SecretRef password;      // password_file, password_env or password_credential
-  SecretRef oauth2_token;  // oauth2_token_file
+  SecretRef password;                 // password_file, password_env or password_credential
+  SecretRef oauth2_token;             // oauth2_token_file
   std::string tls = "required";
-  std::string tls_ca_file;                               // trust this CA besides the system's
+  std::string tls_ca_file;            // trust this CA besides the system's
   int timeout_seconds = defaults::smtp_timeout_seconds;  // connect and whole-transaction timeout
-  int retry_hours = defaults::retry_hours;               // 4xx and network errors are retried this long, then failed
-  std::string from;  // sender when no mailbox applies (default: the department's email)
+  int retry_hours = defaults::retry_hours;  // 4xx and network errors are retried this long, then failed
+  std::string from;                   // sender when no mailbox applies (default: the department's email)
 };
 
 // A procedure agents may name in a `Procédure :` command (README, "Commands"): what silence means
 // and after how long.
 struct Procedure {
-  std::string name;                   // as written after "Procédure :", matched case- and accent-insensitively
-  std::string label;                  // for letters: "Déclaration préalable de travaux"
+  std::string name;   // as written after "Procédure :", matched case- and accent-insensitively
+  std::string label;  // for letters: "Déclaration préalable de travaux"
   std::string silence = "rejection";  // acceptance | rejection | none
   std::string delay = "2 mois";
 };
 
 // The deadline scanner and the daily digest (README, "Deadlines").
 struct Deadlines {
-  int every_minutes = defaults::deadlines_every_minutes;   // how often `serve` scans
-  int digest_minute = defaults::digest_minute_of_day;      // digest_at: "08:00", the commune's time; -1: off
+  int every_minutes = defaults::deadlines_every_minutes;  // how often `serve` scans
+  int digest_minute = defaults::digest_minute_of_day;    // digest_at: "08:00", the commune's time; -1: off
   int unanswered_days = defaults::digest_unanswered_days;  // the digest lists what waits longer
   // working_hours: "09:00-17:00", for the figures in working hours (stats).
   int day_start_minute = defaults::working_day_start_minute, day_end_minute = defaults::working_day_end_minute;
@@ -102,22 +102,22 @@ struct Acknowledgements {
 };
 
 struct Config {
-  std::string file;  // where it was read from; empty: built-in defaults
+  std::string file;                   // where it was read from; empty: built-in defaults
   std::string commune;
   std::string database{defaults::database};
   std::string reference_prefix{defaults::reference_prefix};  // the subject tag: [Réf. 2026-000042]
   std::string timezone{defaults::timezone};                  // the commune's: dates of receipt, reference years
-  std::string calendar = "metropole";                        // public holidays: metropole | alsace-moselle
-  std::string directory;                                     // departments and agents (directory.yaml)
-  std::string rules;                                         // a file, or a folder of *.yaml read in name order
-  std::string templates;                                     // folder of *.mustache
+  std::string calendar = "metropole";  // public holidays: metropole | alsace-moselle
+  std::string directory;              // departments and agents (directory.yaml)
+  std::string rules;                  // a file, or a folder of *.yaml read in name order
+  std::string templates;              // folder of *.mustache
   std::vector<Mailbox> mailboxes;
   std::optional<Smtp> smtp;
   Acknowledgements acknowledgements;
   Deadlines deadlines;
   Web web;
   Retention retention;
-  std::string admin;                                        // address told when a mailbox keeps failing
+  std::string admin;                  // address told when a mailbox keeps failing
   int alert_after_minutes = defaults::alert_after_minutes;  // … for this long
 
   // Agents' answers by mail (README, "How agents answer").

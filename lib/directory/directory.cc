@@ -37,10 +37,8 @@ std::vector<std::string> string_list(YamlDoc& doc, const YAML::Node& map, const 
     return out;
   }
   for (const auto& item : n) {
-    if (item.IsScalar())
-      out.push_back(item.Scalar());
-    else
-      doc.error(item, std::string("\"") + key + "\" must list single values");
+    if (item.IsScalar()) out.push_back(item.Scalar());
+    else doc.error(item, std::string("\"") + key + "\" must list single values");
   }
   return out;
 }
@@ -296,14 +294,12 @@ Result<Directory> Directory::parse_doc(yaml::YamlDoc& doc) {
     for (const auto& address : addresses) {
       auto [it, fresh] = owners.emplace(to_lower(address), a.id);
       if (!fresh && it->second != a.id)
-        doc.error(agent_nodes[a.id]["email"],
-                  "address " + address + " already belongs to agent \"" + it->second + "\"");
+        doc.error(agent_nodes[a.id]["email"], "address " + address + " already belongs to agent \"" + it->second + "\"");
     }
   }
   // Cross-references, each reported where it is written.
   for (const auto& d : dir.departments_) {
-    if (!d.head.empty() && !dir.agent(d.head))
-      doc.error(department_nodes[d.id]["head"], "unknown agent \"" + d.head + "\"");
+    if (!d.head.empty() && !dir.agent(d.head)) doc.error(department_nodes[d.id]["head"], "unknown agent \"" + d.head + "\"");
   }
   for (const auto& a : dir.agents_) {
     const YAML::Node& n = agent_nodes[a.id];

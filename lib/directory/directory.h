@@ -21,12 +21,12 @@ class YamlDoc;
 namespace guichet::directory {
 
 struct Department {
-  std::string id;    // used by rules and mailboxes: "urbanisme"
-  std::string name;  // "Service urbanisme"
+  std::string id;                  // used by rules and mailboxes: "urbanisme"
+  std::string name;                // "Service urbanisme"
   std::string email;
-  std::string address;  // postal address
+  std::string address;             // postal address
   std::string phone;
-  std::string head;                                // an agent id; receives new requests when nobody else can
+  std::string head;                // an agent id; receives new requests when nobody else can
   std::optional<calendar::Delay> response_target;  // the service's own commitment
   std::vector<std::string> escalation;             // addresses told when a request is late
   bool pilot = false;  // the pilot service: sees and steers every request, hears of every escalation
@@ -39,14 +39,14 @@ struct Department {
 struct Agent {
   std::string id;
   std::string first_name, last_name;
-  std::string title;    // "qualité": "Instructeur des autorisations d'urbanisme"
-  std::string address;  // administrative address
+  std::string title;               // "qualité": "Instructeur des autorisations d'urbanisme"
+  std::string address;             // administrative address
   std::string email;
   std::vector<std::string> departments;
-  bool anonymous = false;                      // L111-2's exception: mail names the service only
+  bool anonymous = false;          // L111-2's exception: mail names the service only
   std::optional<calendar::Date> absent_until;  // absent up to and including this date
-  std::string backup;                          // an agent id who takes their new requests meanwhile
-  std::vector<std::string> aliases;            // other addresses they write from (a second mailbox, a phone)
+  std::string backup;              // an agent id who takes their new requests meanwhile
+  std::vector<std::string> aliases;  // other addresses they write from (a second mailbox, a phone)
 };
 
 // An élu (a member of the municipal council) who follows requests: read-only, the whole commune

@@ -77,10 +77,8 @@ std::optional<config::Mailbox> sent_folder_of(const config::Mailbox& mb) {
 
 transport::After after_of(const config::Mailbox& mb) {
   transport::After a;
-  if (mb.after == "seen")
-    a.kind = transport::After::Kind::seen;
-  else if (mb.after == "leave")
-    a.kind = transport::After::Kind::leave;
+  if (mb.after == "seen") a.kind = transport::After::Kind::seen;
+  else if (mb.after == "leave") a.kind = transport::After::Kind::leave;
   else if (istarts_with(mb.after, "move:")) {
     a.kind = transport::After::Kind::move;
     a.folder = mb.after.substr(5);

@@ -1,14 +1,14 @@
 #include "routing/rules.h"
 
-#include <re2/re2.h>
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <re2/re2.h>
 #include <tuple>
 
+#include "yaml/yaml_doc.h"
 #include "util/strings.h"
 #include "util/text_fold.h"
-#include "yaml/yaml_doc.h"
 
 namespace guichet::routing {
 
@@ -48,9 +48,8 @@ const yaml::Keys kTestKeys{"operators", {"contains", "equals", "regex", "in", "c
 const yaml::Keys kThenKeys{"then", {"department", "agent", "priority", "tags", "kind", "template", "acknowledge"}};
 const yaml::Keys kKindKeys{"kind", {"silence", "delay"}};
 
-const char* kFields[] = {
-    "mailbox",         "from",           "from_domain", "to", "cc", "recipients", "subject", "body",
-    "attachment_name", "attachment_type"};
+const char* kFields[] = {"mailbox", "from", "from_domain", "to", "cc", "recipients", "subject", "body",
+                         "attachment_name", "attachment_type"};
 
 bool known_field(const std::string& f) {
   if (istarts_with(f, "header:") && f.size() > 7) return true;
@@ -96,23 +95,17 @@ std::vector<std::string> raw_field_values(const std::string& field, const Messag
       if (!a.name.empty()) out.push_back(a.name);
     }
   };
-  if (field == "mailbox")
-    out.push_back(v.mailbox);
-  else if (field == "from")
-    addresses(m.from);
+  if (field == "mailbox") out.push_back(v.mailbox);
+  else if (field == "from") addresses(m.from);
   else if (field == "from_domain") {
     for (const auto& a : m.from) out.push_back(a.address.substr(a.address.rfind('@') + 1));
-  } else if (field == "to")
-    addresses(m.to);
-  else if (field == "cc")
-    addresses(m.cc);
+  } else if (field == "to") addresses(m.to);
+  else if (field == "cc") addresses(m.cc);
   else if (field == "recipients") {
     addresses(m.to);
     addresses(m.cc);
-  } else if (field == "subject")
-    out.push_back(m.subject);
-  else if (field == "body")
-    out.push_back(m.text);
+  } else if (field == "subject") out.push_back(m.subject);
+  else if (field == "body") out.push_back(m.text);
   else if (field == "attachment_name") {
     for (const auto& a : m.attachments) out.push_back(a.filename);
   } else if (field == "attachment_type") {
@@ -197,8 +190,7 @@ bool eval(const Condition& c, FieldCache& v, std::vector<std::string>* trace, in
       result = !eval(*c.children.front(), v, trace, depth + 1);
       break;
   }
-  if (trace)
-    (*trace)[slot] = std::string(static_cast<size_t>(2 * depth), ' ') + c.text + ": " + (result ? "yes" : "no");
+  if (trace) (*trace)[slot] = std::string(static_cast<size_t>(2 * depth), ' ') + c.text + ": " + (result ? "yes" : "no");
   return result;
 }
 
@@ -259,14 +251,10 @@ class Loader {
     doc_.check_keys(n, kRuleKeys);
     if (auto v = doc_.string(n, "name", true)) r.name = *v;
     if (r.name.empty()) r.name = "#" + std::to_string(number);
-    if (const YAML::Node w = n["when"]; w.IsDefined())
-      r.when = condition(w, 0);
-    else
-      doc_.error(n, "missing required key \"when\" (use \"when: always\" for a catch-all)");
-    if (const YAML::Node t = n["then"]; t.IsDefined() && doc_.expect_map(t, "then"))
-      r.then = action(t);
-    else if (!t.IsDefined())
-      doc_.error(n, "missing required key \"then\"");
+    if (const YAML::Node w = n["when"]; w.IsDefined()) r.when = condition(w, 0);
+    else doc_.error(n, "missing required key \"when\" (use \"when: always\" for a catch-all)");
+    if (const YAML::Node t = n["then"]; t.IsDefined() && doc_.expect_map(t, "then")) r.then = action(t);
+    else if (!t.IsDefined()) doc_.error(n, "missing required key \"then\"");
     if (auto v = doc_.boolean(n, "continue")) r.continue_matching = *v;
     return r;
   }
@@ -300,10 +288,8 @@ class Loader {
       raw.emplace_back(values.Scalar(), values);
     } else if (values.IsSequence() && values.size() > 0) {
       for (const auto& v : values) {
-        if (v.IsScalar())
-          raw.emplace_back(v.Scalar(), v);
-        else
-          doc_.error(v, "a value to match must be a single value");
+        if (v.IsScalar()) raw.emplace_back(v.Scalar(), v);
+        else doc_.error(v, "a value to match must be a single value");
       }
     } else {
       doc_.error(values, "\"" + op + "\" takes a value or a non-empty list of values");
@@ -344,8 +330,9 @@ class Loader {
         const auto* agent = dir_.agent(*v);
         if (!agent) {
           doc_.error(n["agent"], "unknown agent \"" + *v + "\" (an agent id, round-robin or least-loaded)");
-        } else if (a.department && std::find(agent->departments.begin(), agent->departments.end(), *a.department) ==
-                                       agent->departments.end()) {
+        } else if (a.department &&
+                   std::find(agent->departments.begin(), agent->departments.end(), *a.department) ==
+                       agent->departments.end()) {
           doc_.error(n["agent"], "agent \"" + *v + "\" is not in department \"" + *a.department + "\"");
         }
       } else if (!a.department) {
@@ -370,21 +357,15 @@ class Loader {
       doc_.check_keys(k, kKindKeys);
       Kind kind;
       if (auto s = doc_.string(k, "silence", true)) {
-        if (*s == "acceptance")
-          kind.silence = Silence::acceptance;
-        else if (*s == "rejection")
-          kind.silence = Silence::rejection;
-        else if (*s == "none")
-          kind.silence = Silence::none;
-        else
-          doc_.error(k["silence"], "silence must be acceptance, rejection or none");
+        if (*s == "acceptance") kind.silence = Silence::acceptance;
+        else if (*s == "rejection") kind.silence = Silence::rejection;
+        else if (*s == "none") kind.silence = Silence::none;
+        else doc_.error(k["silence"], "silence must be acceptance, rejection or none");
       }
       if (auto d = doc_.string(k, "delay")) {
         auto delay = calendar::Delay::parse(*d);
-        if (delay)
-          kind.delay = *delay;
-        else
-          doc_.error(k["delay"], delay.error().message);
+        if (delay) kind.delay = *delay;
+        else doc_.error(k["delay"], delay.error().message);
       } else if (kind.silence != Silence::none) {
         doc_.error(k, "silence means acceptance or rejection only after a delay: add \"delay\"");
       }

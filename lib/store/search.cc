@@ -21,8 +21,7 @@ size_t separator_at(const std::string& s, size_t i) {
   const auto c = static_cast<unsigned char>(s[i]);
   if (c < 0x80) return std::isalnum(c) ? 0 : 1;
   if (c == 0xC2 && i + 1 < s.size()) return 2;  // U+0080..U+00BF: « » ° ¿, no letter
-  if (c == 0xE2 && i + 2 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xFE) == 0x80)
-    return 3;  // U+2000..U+207F
+  if (c == 0xE2 && i + 2 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xFE) == 0x80) return 3;  // U+2000..U+207F
   return 0;
 }
 
@@ -43,8 +42,9 @@ std::vector<std::string> words_of(const std::string& folded) {
 }
 
 bool civility(const std::string& w) {
-  static const std::unordered_set<std::string> words = {
-      "m", "mr", "mme", "mlle", "mmes", "mm", "madame", "monsieur", "mademoiselle", "dr", "me", "docteur", "maitre"};
+  static const std::unordered_set<std::string> words = {"m",      "mr",     "mme",        "mlle",   "mmes", "mm",
+                                                       "madame", "monsieur", "mademoiselle", "dr", "me",   "docteur",
+                                                       "maitre"};
   return words.count(w) > 0;
 }
 
@@ -137,7 +137,9 @@ Result<void> Store::build_search_index(const std::function<void(std::int64_t don
       StoredMail m;
     };
     std::vector<Doc> docs;
-    auto each = (*st)->each([&](const Statement& s) { docs.push_back({s.int64(0), s.int64(1), stored_mail(s, 2)}); });
+    auto each = (*st)->each([&](const Statement& s) {
+      docs.push_back({s.int64(0), s.int64(1), stored_mail(s, 2)});
+    });
     if (!each) return each.error();
     for (const auto& d : docs)
       if (auto r = index_message(d.id, d.request_id, d.m); !r) return r;
@@ -276,15 +278,12 @@ Result<std::vector<RequestInfo>> Store::search(const SearchQuery& q) {
   // time), and the trigrams of requesters' names; each row with its request. CROSS JOIN keeps
   // SQLite reading from the index (or the participants) outwards: left to choose, it read every
   // request of the department an élu may see, 224 ms for an address over a million mails.
-  const std::string requests_sql =
-      "SELECT q.rowid, r.id FROM search_requests q CROSS JOIN requests r ON r.id = q.rowid "
-      "WHERE search_requests MATCH ?1";
-  const std::string messages_sql =
-      "SELECT s.rowid, r.id FROM search s CROSS JOIN messages m ON m.id = s.rowid "
-      "CROSS JOIN requests r ON r.id = m.request_id WHERE search MATCH ?1";
-  const std::string names_sql =
-      "SELECT n.rowid, r.id FROM search_names n CROSS JOIN requests r ON r.id = n.rowid "
-      "WHERE search_names MATCH ?1";
+  const std::string requests_sql = "SELECT q.rowid, r.id FROM search_requests q CROSS JOIN requests r ON r.id = q.rowid "
+                                   "WHERE search_requests MATCH ?1";
+  const std::string messages_sql = "SELECT s.rowid, r.id FROM search s CROSS JOIN messages m ON m.id = s.rowid "
+                                   "CROSS JOIN requests r ON r.id = m.request_id WHERE search MATCH ?1";
+  const std::string names_sql = "SELECT n.rowid, r.id FROM search_names n CROSS JOIN requests r ON r.id = n.rowid "
+                                "WHERE search_names MATCH ?1";
   auto narrowing = index_scope(q);
   if (!narrowing) return narrowing.error();
   auto words = [&](const std::string& match, size_t want, std::vector<std::int64_t>& into) -> Result<void> {
@@ -325,9 +324,8 @@ Result<std::vector<RequestInfo>> Store::search(const SearchQuery& q) {
     auto known = any("SELECT request_id FROM participants WHERE address = ?1", address);
     if (!known) return known.error();
     named = *known;
-    if (auto r = collect(
-            "SELECT r.id, r.id FROM participants p CROSS JOIN requests r ON r.id = p.request_id WHERE p.address = ?1",
-            address, wanted, ids);
+    if (auto r = collect("SELECT r.id, r.id FROM participants p CROSS JOIN requests r ON r.id = p.request_id WHERE p.address = ?1",
+                         address, wanted, ids);
         !r)
       return r.error();
   }
@@ -403,8 +401,7 @@ Result<std::vector<RequestInfo>> Store::search(const SearchQuery& q) {
       const std::string& w = parsed.words[i];
       auto in_requests = any("SELECT rowid FROM search_requests WHERE search_requests MATCH ?1", term(w));
       if (!in_requests) return in_requests.error();
-      auto in_messages =
-          *in_requests ? Result<bool>(true) : any("SELECT rowid FROM search WHERE search MATCH ?1", term(w));
+      auto in_messages = *in_requests ? Result<bool>(true) : any("SELECT rowid FROM search WHERE search MATCH ?1", term(w));
       if (!in_messages) return in_messages.error();
       some_word_unknown = !*in_messages;
     }

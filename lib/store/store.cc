@@ -1,7 +1,7 @@
 #include "store/store.h"
 
-#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <set>
 
@@ -26,14 +26,10 @@ const char* name(RequestKind k) { return k == RequestKind::machine ? "machine" :
 
 const char* name(Channel c) {
   switch (c) {
-    case Channel::email:
-      return "email";
-    case Channel::telephone:
-      return "telephone";
-    case Channel::counter:
-      return "guichet";
-    case Channel::letter:
-      return "courrier";
+    case Channel::email: return "email";
+    case Channel::telephone: return "telephone";
+    case Channel::counter: return "guichet";
+    case Channel::letter: return "courrier";
   }
   return "email";
 }
@@ -46,34 +42,23 @@ std::optional<Channel> parse_channel(std::string_view s) {
 
 const char* name(MessageRole r) {
   switch (r) {
-    case MessageRole::resident:
-      return "resident";
-    case MessageRole::answer:
-      return "answer";
-    case MessageRole::note:
-      return "note";
-    case MessageRole::command:
-      return "command";
-    case MessageRole::refused:
-      return "refused";
-    case MessageRole::machine:
-      return "machine";
+    case MessageRole::resident: return "resident";
+    case MessageRole::answer: return "answer";
+    case MessageRole::note: return "note";
+    case MessageRole::command: return "command";
+    case MessageRole::refused: return "refused";
+    case MessageRole::machine: return "machine";
   }
   return "resident";
 }
 
 const char* name(AnswerHow h) {
   switch (h) {
-    case AnswerHow::relayed:
-      return "relayed";
-    case AnswerHow::direct:
-      return "direct";
-    case AnswerHow::sent_folder:
-      return "sent-folder";
-    case AnswerHow::held:
-      return "held";
-    case AnswerHow::released:
-      return "released";
+    case AnswerHow::relayed: return "relayed";
+    case AnswerHow::direct: return "direct";
+    case AnswerHow::sent_folder: return "sent-folder";
+    case AnswerHow::held: return "held";
+    case AnswerHow::released: return "released";
   }
   return "relayed";
 }
@@ -215,9 +200,9 @@ Result<std::optional<ExistingMessage>> Store::find_by_content_hash(const std::st
   return first_message(st);
 }
 
+
 namespace {
-constexpr const char* kRequestState =
-    "SELECT id, reference, status, closed_at, coalesce(last_message_at, received_at), merged_into FROM requests ";
+constexpr const char* kRequestState = "SELECT id, reference, status, closed_at, coalesce(last_message_at, received_at), merged_into FROM requests ";
 
 // Reads a request at the current row and follows merged_into to the request that absorbed it.
 Result<std::optional<RequestState>> resolve(Store::Impl& impl, Statement& st) {
@@ -277,8 +262,8 @@ Result<std::optional<RequestState>> Store::find_by_thread_key(const std::string&
   return resolve(*impl_, **st);
 }
 
-Result<std::optional<RequestState>> Store::find_open_by_subject(const std::string& sender,
-                                                                const std::string& subject_key, std::int64_t since) {
+Result<std::optional<RequestState>> Store::find_open_by_subject(const std::string& sender, const std::string& subject_key,
+                                                                std::int64_t since) {
   auto st = impl_->stmt(std::string(kRequestState) +
                         "WHERE id = (SELECT m.request_id FROM messages m JOIN requests q ON q.id = m.request_id "
                         "WHERE m.sender = ?1 AND m.subject_key = ?2 AND m.received_at >= ?3 AND q.status <> 'closed' "
@@ -317,8 +302,7 @@ Result<std::vector<Store::MailOf>> Store::open_mail_of(const std::string& sender
   if (!st) return st.error();
   (*st)->bind(1, sender).bind(2, since);
   std::vector<std::pair<std::int64_t, std::int64_t>> rows;
-  if (auto r = (*st)->each([&](const Statement& s) { rows.emplace_back(s.int64(0), s.int64(1)); }); !r)
-    return r.error();
+  if (auto r = (*st)->each([&](const Statement& s) { rows.emplace_back(s.int64(0), s.int64(1)); }); !r) return r.error();
   std::vector<MailOf> out;
   for (const auto& [id, at] : rows) {
     auto req = impl_->stmt(std::string(kRequestState) + "WHERE id = ?1");
@@ -333,12 +317,11 @@ Result<std::vector<Store::MailOf>> Store::open_mail_of(const std::string& sender
 
 Result<std::optional<RequestState>> Store::find_open_of_requester(const std::string& address,
                                                                   const std::string& subject_key) {
-  auto st =
-      impl_->stmt(std::string(kRequestState) +
-                  "WHERE id = (SELECT p.request_id FROM participants p JOIN requests q ON q.id = p.request_id "
-                  "WHERE p.address = ?1 AND p.role = 'requester' AND q.status <> 'closed' AND q.merged_into IS NULL "
-                  "AND EXISTS (SELECT 1 FROM messages m WHERE m.request_id = p.request_id AND m.subject_key = ?2) "
-                  "ORDER BY p.request_id DESC LIMIT 1)");
+  auto st = impl_->stmt(std::string(kRequestState) +
+                        "WHERE id = (SELECT p.request_id FROM participants p JOIN requests q ON q.id = p.request_id "
+                        "WHERE p.address = ?1 AND p.role = 'requester' AND q.status <> 'closed' AND q.merged_into IS NULL "
+                        "AND EXISTS (SELECT 1 FROM messages m WHERE m.request_id = p.request_id AND m.subject_key = ?2) "
+                        "ORDER BY p.request_id DESC LIMIT 1)");
   if (!st) return st.error();
   (*st)->bind(1, to_lower(address)).bind(2, subject_key);
   return resolve(*impl_, **st);
@@ -365,8 +348,8 @@ Result<bool> Store::is_participant(std::int64_t request_id, const std::string& a
 }
 
 Result<std::optional<std::string>> Store::last_assigned(const std::string& department) {
-  auto st =
-      impl_->stmt("SELECT agent FROM requests WHERE department = ?1 AND agent IS NOT NULL ORDER BY id DESC LIMIT 1");
+  auto st = impl_->stmt(
+      "SELECT agent FROM requests WHERE department = ?1 AND agent IS NOT NULL ORDER BY id DESC LIMIT 1");
   if (!st) return st.error();
   (*st)->bind(1, department);
   auto row = (*st)->step();
@@ -435,16 +418,16 @@ Result<void> Store::set_status(std::int64_t request_id, RequestStatus status, st
 }
 
 Result<void> Store::merge(std::int64_t into, std::int64_t from, std::int64_t now) {
-  for (const char* sql :
-       {"UPDATE messages SET request_id = ?1 WHERE request_id = ?2",
-        "UPDATE thread_ids SET request_id = ?1 WHERE request_id = ?2",
-        "INSERT INTO participants (request_id, address, name, role) SELECT ?1, address, name, "
-        "CASE role WHEN 'requester' THEN 'copy' ELSE role END FROM participants WHERE request_id = ?2 "
-        "ON CONFLICT DO NOTHING",
-        "UPDATE requests SET relances = relances + (SELECT relances FROM requests WHERE id = ?2), "
-        "last_message_at = max(coalesce(last_message_at, 0), (SELECT coalesce(last_message_at, 0) FROM requests "
-        "WHERE id = ?2)), updated_at = ?3 WHERE id = ?1",
-        "UPDATE requests SET merged_into = ?1, status = 'closed', closed_at = ?3, updated_at = ?3 WHERE id = ?2"}) {
+  for (const char* sql : {
+           "UPDATE messages SET request_id = ?1 WHERE request_id = ?2",
+           "UPDATE thread_ids SET request_id = ?1 WHERE request_id = ?2",
+           "INSERT INTO participants (request_id, address, name, role) SELECT ?1, address, name, "
+           "CASE role WHEN 'requester' THEN 'copy' ELSE role END FROM participants WHERE request_id = ?2 "
+           "ON CONFLICT DO NOTHING",
+           "UPDATE requests SET relances = relances + (SELECT relances FROM requests WHERE id = ?2), "
+           "last_message_at = max(coalesce(last_message_at, 0), (SELECT coalesce(last_message_at, 0) FROM requests "
+           "WHERE id = ?2)), updated_at = ?3 WHERE id = ?1",
+           "UPDATE requests SET merged_into = ?1, status = 'closed', closed_at = ?3, updated_at = ?3 WHERE id = ?2"}) {
     auto st = impl_->stmt(sql);
     if (!st) return st.error();
     (*st)->bind(1, into).bind(2, from).bind(3, now);
@@ -458,8 +441,7 @@ Result<std::string> Store::promote(std::int64_t id, int year, std::int64_t now) 
   if (auto r = index_request(id, true); !r) return r.error();
   auto ref = next_reference(*impl_, year);
   if (!ref) return ref.error();
-  auto st = impl_->stmt(
-      "UPDATE requests SET kind = 'request', reference = ?2, updated_at = ?3 WHERE id = ?1 AND kind = 'machine'");
+  auto st = impl_->stmt("UPDATE requests SET kind = 'request', reference = ?2, updated_at = ?3 WHERE id = ?1 AND kind = 'machine'");
   if (!st) return st.error();
   (*st)->bind(1, id).bind(2, *ref).bind(3, now);
   if (auto r = (*st)->run(); !r) return r.error();
@@ -481,11 +463,11 @@ Result<std::string> Store::split(std::int64_t message_row, int year, std::int64_
   if (auto r = (*ins)->run(); !r) return r.error();
   std::int64_t request_id = impl_->db.last_insert_id();
   if (auto r = index_request(request_id, false); !r) return r.error();
-  for (const char* sql :
-       {"UPDATE thread_ids SET request_id = ?2 WHERE message_id = (SELECT message_id FROM messages WHERE id = ?1)",
-        "UPDATE messages SET request_id = ?2 WHERE id = ?1",
-        "INSERT INTO participants (request_id, address, name, role) SELECT ?2, lower(from_address), from_name, "
-        "'requester' FROM messages WHERE id = ?1 AND from_address <> '' ON CONFLICT DO NOTHING"}) {
+  for (const char* sql : {
+           "UPDATE thread_ids SET request_id = ?2 WHERE message_id = (SELECT message_id FROM messages WHERE id = ?1)",
+           "UPDATE messages SET request_id = ?2 WHERE id = ?1",
+           "INSERT INTO participants (request_id, address, name, role) SELECT ?2, lower(from_address), from_name, "
+           "'requester' FROM messages WHERE id = ?1 AND from_address <> '' ON CONFLICT DO NOTHING"}) {
     auto st = impl_->stmt(sql);
     if (!st) return st.error();
     (*st)->bind(1, message_row).bind(2, request_id);
@@ -500,8 +482,7 @@ Result<std::int64_t> Store::put_raw(std::string_view raw, const mail::Message& p
   std::string sha = sha256_hex(raw);
   std::vector<BlobRef> blobs;
   for (const auto& a : parsed.attachments) {
-    auto put =
-        impl_->stmt("INSERT INTO blobs (sha256, size, data) VALUES (?1, ?2, ?3) ON CONFLICT (sha256) DO NOTHING");
+    auto put = impl_->stmt("INSERT INTO blobs (sha256, size, data) VALUES (?1, ?2, ?3) ON CONFLICT (sha256) DO NOTHING");
     if (!put) return put.error();
     (*put)->bind(1, a.sha256).bind(2, static_cast<std::int64_t>(a.size)).bind_blob(3, a.content);
     if (auto r = (*put)->run(); !r) return r.error();
@@ -541,6 +522,7 @@ Result<std::string> Store::raw(std::int64_t message_row) {
   if (out && sha256_hex(*out) != sha) return Error{Errc::data, "stored raw message does not match its SHA-256"};
   return out;
 }
+
 
 Result<std::string> Store::peek_reference(int year) {
   auto st = impl_->stmt("SELECT last FROM reference_counters WHERE year = ?1");
@@ -605,17 +587,14 @@ Result<std::int64_t> Store::add_message(const NewMessage& n, const mail::Message
       "INSERT INTO messages (request_id, raw_id, message_id, content_hash, from_name, from_address, subject, date, "
       "received_at, text, html, headers, auto_submitted, bounce, list, problems, matched_by, created_at, sender, "
       "subject_key, body_key, thread_key, role, agent) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
-      "?23, "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
       "?24)");
   if (!ins) return ins.error();
   Statement& s = **ins;
   mail::Address from = m.from.empty() ? mail::Address{} : m.from.front();
   s.bind(1, n.request_id).bind(2, n.raw_id);
-  if (m.message_id.empty())
-    s.bind(3, nullptr);
-  else
-    s.bind(3, m.message_id);
+  if (m.message_id.empty()) s.bind(3, nullptr);
+  else s.bind(3, m.message_id);
   s.bind(4, n.content_hash).bind(5, from.name).bind(6, from.address).bind(7, m.subject).bind(8, m.date);
   // The search index's row is made of what is stored here, so that it can be given again.
   const std::string headers = headers_json(m);
@@ -673,14 +652,13 @@ Result<void> Store::add_event(std::optional<std::int64_t> request_id, std::optio
 }
 
 namespace {
-#define GUICHET_REQUEST_COLUMNS(MESSAGE_IDS, PROBLEMS)                                                              \
-  "SELECT r.id, r.reference, r.status, r.subject, r.requester_name, r.requester_address, r.department, r.agent, "   \
-  "r.received_at, " MESSAGE_IDS ", " PROBLEMS                                                                       \
-  ", (SELECT reference FROM requests WHERE id = r.linked_to), "                                                     \
+#define GUICHET_REQUEST_COLUMNS(MESSAGE_IDS, PROBLEMS)                                                          \
+  "SELECT r.id, r.reference, r.status, r.subject, r.requester_name, r.requester_address, r.department, r.agent, " \
+  "r.received_at, " MESSAGE_IDS ", " PROBLEMS ", (SELECT reference FROM requests WHERE id = r.linked_to), "       \
   "(SELECT reference FROM requests WHERE id = r.merged_into), r.relances, r.priority, r.tags, r.silence, r.delay, " \
   "r.deemed_decision_on, r.kind, r.channel, r.mailbox, r.requester_phone, r.requester_postal, r.answer_version, "   \
-  "r.first_answer_at, r.last_answer_at, r.closed_at, r.last_message_at, r.competent_since, r.suspended_since, "     \
-  "r.full_ack_at, r.decided_at, r.suspended_days, r.missing, r.missing_deadline, r.response_due_on, "               \
+  "r.first_answer_at, r.last_answer_at, r.closed_at, r.last_message_at, r.competent_since, r.suspended_since, "    \
+  "r.full_ack_at, r.decided_at, r.suspended_days, r.missing, r.missing_deadline, r.response_due_on, "              \
   "r.created_at, r.purged_at FROM requests r "
 // Without the per-request sub-queries: what the deadline scanner reads for every open request.
 constexpr const char* kSelectRequestLight = GUICHET_REQUEST_COLUMNS("'[]'", "0");
@@ -924,8 +902,7 @@ Result<void> Store::update_request_row(std::int64_t id, const RequestChanges& c,
     set(column, [v](Statement& st, int i) { st.bind(i, v); });
   };
   auto number = [&](const char* column, const std::optional<std::int64_t>& v, const std::string& expr = "?") {
-    set(
-        column, [v](Statement& st, int i) { st.bind(i, v); }, expr);
+    set(column, [v](Statement& st, int i) { st.bind(i, v); }, expr);
   };
   if (c.department) text("department", *c.department);
   if (c.agent) text("agent", *c.agent);
@@ -946,8 +923,7 @@ Result<void> Store::update_request_row(std::int64_t id, const RequestChanges& c,
   if (c.full_ack_at) number("full_ack_at", *c.full_ack_at);
   if (c.decided_at) number("decided_at", *c.decided_at);
   if (c.suspended_days) number("suspended_days", *c.suspended_days);
-  if (c.missing)
-    text("missing", nlohmann::json(*c.missing).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (c.missing) text("missing", nlohmann::json(*c.missing).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (c.kind) text("kind", std::string(name(*c.kind)));
   if (c.answered_at) {
     sql += ", answer_version = answer_version + 1";
@@ -1034,8 +1010,7 @@ Result<std::vector<DepartmentFigures>> Store::live_figures(const std::string& to
   // Requests whose first answer came this month, and whether it came by the target.
   auto answered = impl_->stmt(
       "SELECT coalesce(department, ''), count(*), sum(response_due_on IS NULL OR date(first_answer_at, 'unixepoch', "
-      "'localtime') <= response_due_on) FROM requests INDEXED BY requests_first_answer "  // else a scan of every
-                                                                                          // request
+      "'localtime') <= response_due_on) FROM requests INDEXED BY requests_first_answer "  // else a scan of every request
       "WHERE first_answer_at >= ?1 AND kind = 'request' GROUP BY department");
   if (!answered) return answered.error();
   (*answered)->bind(1, month_start);
@@ -1101,15 +1076,14 @@ Result<std::vector<Store::FigureRequest>> Store::figure_requests(std::int64_t si
       "SELECT r.id, r.reference, r.received_at, r.department, r.agent, r.response_due_on, "
       "coalesce(json_extract(r.rules, '$[0]'), ''), r.channel, "
       "coalesce((SELECT subject_key FROM messages WHERE request_id = r.id ORDER BY id LIMIT 1), '') "
-      "FROM requests r WHERE r.kind = 'request' AND r.merged_into IS NULL AND r.received_at >= ?1 AND r.received_at < "
-      "?2 "
+      "FROM requests r WHERE r.kind = 'request' AND r.merged_into IS NULL AND r.received_at >= ?1 AND r.received_at < ?2 "
       "ORDER BY r.received_at");
   if (!st) return st.error();
   (*st)->bind(1, since).bind(2, until);
   std::vector<FigureRequest> out;
   auto r = (*st)->each([&](const Statement& s) {
-    out.push_back(FigureRequest{s.int64(0), s.text(1), s.int64(2), s.opt_text(3), s.opt_text(4), s.opt_text(5),
-                                s.text(6), s.text(7), s.text(8)});
+    out.push_back(FigureRequest{s.int64(0), s.text(1), s.int64(2), s.opt_text(3), s.opt_text(4), s.opt_text(5), s.text(6),
+                                s.text(7), s.text(8)});
   });
   if (!r) return r.error();
   return out;
@@ -1124,9 +1098,7 @@ Result<std::vector<Store::FigureEvent>> Store::figure_events(std::int64_t since,
   if (!st) return st.error();
   (*st)->bind(1, since).bind(2, until);
   std::vector<FigureEvent> out;
-  auto r = (*st)->each([&](const Statement& s) {
-    out.push_back(FigureEvent{s.int64(0), s.int64(1), s.text(2), s.text(3)});
-  });
+  auto r = (*st)->each([&](const Statement& s) { out.push_back(FigureEvent{s.int64(0), s.int64(1), s.text(2), s.text(3)}); });
   if (!r) return r.error();
   return out;
 }
@@ -1157,8 +1129,8 @@ std::string person_key(std::string_view name) {
   std::string folded = fold_text(name);
   for (char& ch : folded)
     if (ch == '.' || ch == ',' || ch == '"' || ch == '\'') ch = ' ';
-  static const std::set<std::string, std::less<>> civilities = {
-      "m", "mr", "mme", "mlle", "me", "dr", "madame", "monsieur", "mademoiselle", "maitre", "docteur"};
+  static const std::set<std::string, std::less<>> civilities = {"m", "mr", "mme", "mlle", "me", "dr", "madame",
+                                                                 "monsieur", "mademoiselle", "maitre", "docteur"};
   std::vector<std::string> words;
   const std::string collapsed = collapse_spaces(folded);  // split() points into it
   for (auto w : split(collapsed, ' '))

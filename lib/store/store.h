@@ -208,9 +208,9 @@ struct ListFilter {
   bool include_merged = false;
   RequestKind kind = RequestKind::request;
   std::optional<std::string> department, agent;
-  bool open_only = false;    // every status but closed
+  bool open_only = false;  // every status but closed
   bool by_deadline = false;  // the nearest response target first, those without one last
-  int limit = 0;             // 0: all
+  int limit = 0;           // 0: all
 };
 
 // The live view, per department: requests open, late (the response target passed without an
@@ -266,8 +266,7 @@ class Store {
   Result<std::vector<MailOf>> open_mail_of(const std::string& sender, std::int64_t since);
   // The newest open request whose requester is `address` and that has a message on this subject:
   // an answer sent to the resident without References (Outlook) belongs there.
-  Result<std::optional<RequestState>> find_open_of_requester(const std::string& address,
-                                                             const std::string& subject_key);
+  Result<std::optional<RequestState>> find_open_of_requester(const std::string& address, const std::string& subject_key);
   // A message from `sender` with the same subject and body received since `since`.
   Result<std::optional<ExistingMessage>> find_resent(const MessageKeys& keys, std::int64_t since);
   Result<bool> is_participant(std::int64_t request_id, const std::string& address);
@@ -288,8 +287,7 @@ class Store {
   Result<std::int64_t> add_message(const NewMessage& m, const mail::Message& parsed, std::int64_t now);
   Result<void> add_source(std::int64_t message_row, const Source& s, std::int64_t now);
   // Records a message's own Message-ID and, as placeholders, those it references.
-  Result<void> add_thread_ids(std::int64_t request_id, const std::string& own,
-                              const std::vector<std::string>& referenced);
+  Result<void> add_thread_ids(std::int64_t request_id, const std::string& own, const std::vector<std::string>& referenced);
   // A message joined the request: last activity, relance count, reopening.
   Result<void> touch_request(std::int64_t request_id, std::int64_t message_at, bool relance, bool reopen,
                              std::int64_t now);

@@ -4,10 +4,10 @@
 // "bad conversion" for a wrong type: both are checked here. Positions are 1-based.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
 #include <optional>
 #include <string>
 #include <vector>
+#include <yaml-cpp/yaml.h>
 
 #include "util/result.h"
 #include "yaml/keys.h"

@@ -44,19 +44,19 @@ TEST_CASE("search: a resident by name in any case, accent, order or part, a word
   const auto sophie = t.ingest(test::resident_mail("s-1@example.org", "Trottoir défoncé avenue Foch",
                                                    "Sophie Seccotine <sophie.seccotine@example.org>"))
                           .reference;
-  const auto nico = t.ingest(test::resident_mail("s-2@example.org", "Lampadaire",
-                                                 "Nicolaïevitch Œdipe <n.o@example.fr>", "voirie@champignac.example",
-                                                 "", "Bonjour, la rue des Cœurs est sombre depuis lundi.\r\n"))
+  const auto nico = t.ingest(test::resident_mail("s-2@example.org", "Lampadaire", "Nicolaïevitch Œdipe <n.o@example.fr>",
+                                                 "voirie@champignac.example", "",
+                                                 "Bonjour, la rue des Cœurs est sombre depuis lundi.\r\n"))
                         .reference;
   const auto other = t.ingest(test::resident_mail("s-3@example.org", "Nid-de-poule", "Jean Dupuis <jd@example.org>",
-                                                  "voirie@champignac.example", "", "Voir la photo ci-jointe.\r\n"))
+                                                  "voirie@champignac.example", "",
+                                                  "Voir la photo ci-jointe.\r\n"))
                          .reference;
-  const auto plan = t.ingest(
-                         "From: Marc <marc@example.net>\r\nTo: voirie@champignac.example\r\nSubject: Travaux\r\n"
-                         "Message-ID: <s-5@example.net>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
-                         "boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nCi-joint.\r\n--b\r\n"
-                         "Content-Type: application/pdf; name=\"Plan_Cadastral_Été.pdf\"\r\n"
-                         "Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--b--\r\n")
+  const auto plan = t.ingest("From: Marc <marc@example.net>\r\nTo: voirie@champignac.example\r\nSubject: Travaux\r\n"
+                            "Message-ID: <s-5@example.net>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
+                            "boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nCi-joint.\r\n--b\r\n"
+                            "Content-Type: application/pdf; name=\"Plan_Cadastral_Été.pdf\"\r\n"
+                            "Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--b--\r\n")
                         .reference;
   using V = std::vector<std::string>;
   CHECK(refs(t, "cadastral") == V{plan});
@@ -68,7 +68,7 @@ TEST_CASE("search: a resident by name in any case, accent, order or part, a word
   }
   CHECK(refs(t, "nicolaievitch") == V{nico});
   CHECK(refs(t, "oedipe") == V{nico});
-  CHECK(refs(t, "coeurs") == V{nico});       // "Cœurs" in the text
+  CHECK(refs(t, "coeurs") == V{nico});  // "Cœurs" in the text
   CHECK(refs(t, "seccotine jean").empty());  // every word must match
   // The reference in any spelling.
   const std::string year = sophie.substr(0, 4);
@@ -202,13 +202,13 @@ TEST_CASE("guichet search from the command line, JSON and text", "[search][cli]"
   CHECK(none.out.find("nothing found") != std::string::npos);
 }
 
-TEST_CASE("search: within some departments the index filters itself, and follows a transfer and a merge", "[search]") {
+TEST_CASE("search: within some departments the index filters itself, and follows a transfer and a merge",
+          "[search]") {
   Town t("deadlines:\n  digest_at: 'off'\n");
   std::vector<std::string> street;
   for (int i = 0; i < 3; ++i)
-    street.push_back(t.ingest(test::resident_mail("l-" + std::to_string(i) + "@example.org",
-                                                  "Lampadaire éteint n° " + std::to_string(i),
-                                                  "Léa Martin <lea" + std::to_string(i) + "@example.org>"))
+    street.push_back(t.ingest(test::resident_mail("l-" + std::to_string(i) + "@example.org", "Lampadaire éteint n° " +
+                                                  std::to_string(i), "Léa Martin <lea" + std::to_string(i) + "@example.org>"))
                          .reference);
   const auto house = t.ingest(test::resident_mail("u-1@example.org", "Véranda", "Sophie Seccotine <s@example.org>",
                                                   "urbanisme@champignac.example", "",
