@@ -1,6 +1,8 @@
 // guichet status [--json]: how each configured mailbox is doing (last successful poll, last UID,
-// messages waiting on the server, last error) and the outbox queue. Exit 0 when all is well, 75
-// when a mailbox is failing or a mail failed: usable as a monitoring check.
+// messages waiting on the server, last error) and the outbox queue, with the last sending error
+// when mail waits. Exit 0 when all is well, 75 when a mailbox is failing, a mail failed, or mail
+// has waited past alert_after_minutes: usable as a monitoring check.
+#include <ctime>
 #include <iostream>
 
 #include "commands.h"
@@ -54,6 +56,18 @@ Command add_status(CLI::App& app) {
       q[store::name(status)] = *n;
     }
     trouble = trouble || q["failed"].get<int>() > 0;
+    auto deferred = box.deferred();
+    if (!deferred) return report(deferred.error());
+    if (deferred->count > 0) {
+      q["deferred"] = {{"count", deferred->count},
+                       {"since", time_or_null(deferred->since)},
+                       {"last_error", deferred->last_error}};
+      // One 451 retried within the minute is the normal life of mail; mail still waiting after
+      // alert_after_minutes is someone's to mend.
+      trouble = trouble || std::time(nullptr) - deferred->since >= 60LL * ctx.config.alert_after_minutes;
+    } else {
+      q["deferred"] = nullptr;
+    }
     out["outbox"] = q;
     if (*json) {
       print_json(out);
@@ -69,6 +83,10 @@ Command add_status(CLI::App& app) {
       }
       std::cout << "outbox: " << q["queued"] << " queued, " << q["failed"] << " failed, " << q["sent"] << " sent, "
                 << q["bounced"] << " bounced\n";
+      if (!q["deferred"].is_null())
+        std::cout << "  SENDING DEFERRED: " << q["deferred"]["count"] << " mail(s) waiting since "
+                  << q["deferred"]["since"].get<std::string>()
+                  << "; the last attempt: " << q["deferred"]["last_error"].get<std::string>() << "\n";
     }
     return trouble ? static_cast<int>(Errc::temp_fail) : 0;
   };

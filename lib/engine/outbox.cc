@@ -301,7 +301,9 @@ Result<DrainStats> drain(store::Store& store, transport::Sender& sender, const C
       ++stats.sent;
       spdlog::info("outbox {}: {} to {} sent ({})", row.id, kind, row.recipient, res.detail);
     } else if (const std::int64_t next = now + backoff_seconds(options.backoff, row.attempts + 1);
-               res.status == transport::SendResult::Status::temporary && next <= row.give_up_at) {
+               res.status == transport::SendResult::Status::temporary && (next <= row.give_up_at || res.setup)) {
+      // A refusal of our own set-up (a wrong password over a long weekend) is no reason to give up
+      // on the resident's mail: it waits for the admin, however long (`guichet status` says so).
       r = outbox.mark_retry(row.id, next, res.detail);
       ++stats.retried;
       spdlog::warn("outbox {}: {} to {} deferred: {}", row.id, kind, row.recipient, res.detail);

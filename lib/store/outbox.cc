@@ -181,4 +181,21 @@ Result<int> Outbox::count(OutboxStatus status) {
   return static_cast<int>(st->int64(0));
 }
 
+Result<Deferred> Outbox::deferred() {
+  // The latest attempt is the one whose retry is due last (the backoff only grows).
+  auto st = db_.prepare(
+      "SELECT count(*), min(created_at), (SELECT last_error FROM outbox WHERE status = 'queued' AND attempts > 0 "
+      "ORDER BY next_attempt_at DESC, id DESC LIMIT 1) FROM outbox WHERE status = 'queued' AND attempts > 0");
+  if (!st) return st.error();
+  auto row = st->step();
+  if (!row) return row.error();
+  Deferred d;
+  d.count = static_cast<int>(st->int64(0));
+  if (d.count > 0) {
+    d.since = st->int64(1);
+    d.last_error = st->text(2);
+  }
+  return d;
+}
+
 }  // namespace guichet::store

@@ -32,6 +32,13 @@ struct OutboxMail {
   std::string last_error;
 };
 
+// Mail still queued after at least one failed attempt: what `guichet status` says about sending.
+struct Deferred {
+  int count = 0;
+  std::int64_t since = 0;  // when the oldest of them was queued
+  std::string last_error;  // the most recent attempt's
+};
+
 class Outbox {
  public:
   explicit Outbox(Database& db) : db_(db) {}
@@ -60,6 +67,7 @@ class Outbox {
   Result<std::optional<OutboxMail>> get(std::int64_t id);
   Result<std::optional<OutboxMail>> find(const std::string& message_id);
   Result<int> count(OutboxStatus status);
+  Result<Deferred> deferred();
 
  private:
   Database& db_;

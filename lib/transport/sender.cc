@@ -64,7 +64,7 @@ class SmtpSender final : public Sender {
     api.easy_setopt(h, CURLOPT_MAIL_FROM, mail_from.c_str());
     curl_slist* rcpt = api.slist_append(nullptr, ("<" + to + ">").c_str());
     api.easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
-    Reader reader{message, 0};
+    Reader reader{message, 0, this};
     api.easy_setopt(h, CURLOPT_UPLOAD, 1L);
     api.easy_setopt(h, CURLOPT_READFUNCTION, &Reader::read);
     api.easy_setopt(h, CURLOPT_READDATA, &reader);
@@ -72,29 +72,52 @@ class SmtpSender final : public Sender {
     // The server's own words only reach us through the debug callback.
     last_reply_.clear();
     refusal_.clear();
+    char error[CURL_ERROR_SIZE] = "";
+    api.easy_setopt(h, CURLOPT_ERRORBUFFER, error);
     api.easy_setopt(h, CURLOPT_DEBUGFUNCTION, &SmtpSender::debug);
     api.easy_setopt(h, CURLOPT_DEBUGDATA, this);
     api.easy_setopt(h, CURLOPT_VERBOSE, 1L);
     const CURLcode rc = api.easy_perform(h);
     api.slist_free_all(rcpt);
+    api.easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
     if (rc == CURLE_OK) return {SendResult::Status::sent, last_reply_};
     long code = 0;
     api.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    if (!cfg_.credentials.user.empty() && !auth_offered_ &&
+        (rc == CURLE_ABORTED_BY_CALLBACK || (code >= 500 && code < 600))) {
+      // libcurl skips the login when the server lists no AUTH and would send as anyone: the mail
+      // was stopped before its first byte, or refused as anyone's ("554 5.7.1 relay denied"):
+      // either way the set-up's fault, and the mail waits.
+      return {SendResult::Status::temporary,
+              "the server offers no AUTH (no login possible as " + cfg_.credentials.user +
+                  "): not sent; check smtp.url, or remove smtp.user if this server takes mail without a login" +
+                  (refusal_.empty() ? "" : " (" + refusal_ + ")"),
+              true};
+    }
     std::string detail = api.easy_strerror(rc);
+    // curl's own words say more than its code: "SSL certificate problem: unable to get local issuer…"
+    if (error[0] != '\0' && detail.find(error) == std::string::npos) detail += " (" + std::string(error) + ")";
     if (!refusal_.empty()) detail += ": " + refusal_;
-    // A refused login or a missing STARTTLS is our configuration, not the recipient: keep the
-    // mail and retry (the log says why) rather than fail it for good.
-    const bool ours = rc == CURLE_LOGIN_DENIED || rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_CONNECT_ERROR;
-    if (code >= 500 && code < 600 && !ours) return {SendResult::Status::permanent, detail};
-    return {SendResult::Status::temporary, detail};
+    // A refused login, a certificate, STARTTLS missing, "authentication required" (530), "encryption
+    // required" (538): the town's configuration, not the recipient. Keep the mail and retry (the log
+    // and `guichet status` say why) rather than fail it for good.
+    const bool setup = rc == CURLE_LOGIN_DENIED || rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_CONNECT_ERROR ||
+                       rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || code == 530 ||
+                       code == 534 || code == 535 || code == 538;
+    if (code >= 500 && code < 600 && !setup) return {SendResult::Status::permanent, detail};
+    return {SendResult::Status::temporary, detail, setup};
   }
 
  private:
   struct Reader {
     const std::string& data;
     size_t pos;
+    const SmtpSender* sender;
     static size_t read(char* buf, size_t size, size_t n, void* user) {
       auto* r = static_cast<Reader*>(user);
+      // The first moment libcurl lets us stop: after RCPT TO, before the message. A server that
+      // never took the login gets DATA aborted, and keeps nothing.
+      if (!r->sender->auth_offered_ && !r->sender->cfg_.credentials.user.empty()) return CURL_READFUNC_ABORT;
       const size_t len = std::min(size * n, r->data.size() - r->pos);
       std::memcpy(buf, r->data.data() + r->pos, len);
       r->pos += len;
@@ -109,6 +132,11 @@ class SmtpSender final : public Sender {
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
     // The refusal (before curl's QUIT gets its "221 Bye"), else the last word ("250 queued as …").
     if (line.empty()) return 0;
+    // Each new connection greets (220) then lists its extensions: whether it takes a login is
+    // known before MAIL FROM, and stays true for the mails sent over that connection.
+    if (istarts_with(line, "220 ") || istarts_with(line, "220-")) self->auth_offered_ = false;
+    if (line.size() > 8 && istarts_with(line, "250") && istarts_with(line.substr(4), "AUTH"))
+      self->auth_offered_ = true;
     if (line[0] == '4' || line[0] == '5') self->refusal_ = line;
     self->last_reply_ = line;
     return 0;
@@ -117,6 +145,7 @@ class SmtpSender final : public Sender {
   SmtpSettings cfg_;
   CURL* handle_ = nullptr;
   std::string last_reply_, refusal_;
+  bool auth_offered_ = false;
 };
 
 // The demo's "server": each mail becomes a file in a Maildir, as an MDA would deliver it.
@@ -224,6 +253,12 @@ std::vector<ProbeStep> probe_smtp(const SmtpSettings& s) {
   }
   steps.push_back({"connect", true, host + ":" + port + (greeting.empty() ? "" : ": " + greeting)});
   steps.push_back({"TLS", true, tls});
+  // libcurl logs in only when the server lists AUTH, and is content without: a send would stop.
+  if (!c.user.empty() && extensions.find("AUTH") == std::string::npos) {
+    steps.push_back({"login", false, "the server offers no AUTH, so no login as " + c.user + " (it offers: " +
+                                         extensions + "); mail would wait in the outbox"});
+    return steps;
+  }
   steps.push_back({"login", true,
                    (c.user.empty() ? std::string("none asked (no user configured)") : "as " + c.user) +
                        "; the server offers: " + extensions});

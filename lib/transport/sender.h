@@ -2,7 +2,9 @@
 //
 // The outcome is what the outbox needs to decide: sent; temporary (4xx, a network error, a
 // refused login: retry later); permanent (5xx for that recipient: never retry). The detail
-// carries the server's own words when there are any.
+// carries the server's own words when there are any. A refusal of the town's own sending set-up
+// (the login, the certificate, STARTTLS, a server that takes no login) is `setup`: the recipient
+// is not at fault, and the mail waits, past the retry horizon, until an admin mends it.
 #pragma once
 
 #include <memory>
@@ -17,6 +19,7 @@ struct SendResult {
   enum class Status { sent, temporary, permanent };
   Status status = Status::sent;
   std::string detail;  // "451 4.3.0 try again later", "connection refused"…
+  bool setup = false;  // temporary because of the town's own settings or server, not the recipient
 };
 
 class Sender {

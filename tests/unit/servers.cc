@@ -90,12 +90,34 @@ void Process::stop() {
   pid_ = -1;
 }
 
+void make_test_pki(const std::string& dir) {
+  const std::string cmd =
+      "cd " + dir + " && /usr/bin/openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=guichet test CA' "
+      "-keyout ca.key -out ca.pem && /usr/bin/openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 "
+      "-keyout server.key -out server.csr && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf && "
+      "/usr/bin/openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+      "-extfile ext.cnf -out server.pem";
+  if (std::system(("(" + cmd + ") >" + dir + "/openssl.log 2>&1").c_str()) != 0)
+    throw std::runtime_error("openssl failed: " + read_file(dir + "/openssl.log"));
+}
+
 SmtpServer::SmtpServer(int port) : port_(port ? port : free_port()) { fs::create_directories(dir_.path() / "mail"); }
 
+SmtpServer::SmtpServer(SmtpOptions options) : port_(free_port()), options_(std::move(options)) {
+  fs::create_directories(dir_.path() / "mail");
+  if (options_.tls != "none") make_test_pki(dir_.str());
+  if (options_.bearers) write_file(dir_.path() / "bearers", "");
+}
+
 void SmtpServer::start() {
-  process_.start({"/usr/bin/python3", std::string(GUICHET_SOURCE_DIR) + "/tests/servers/smtp_server.py",
-                  std::to_string(port_), dir()},
-                 dir_.str("server.log"));
+  std::vector<std::string> argv{"/usr/bin/python3", std::string(GUICHET_SOURCE_DIR) + "/tests/servers/smtp_server.py",
+                                std::to_string(port_), dir(), "--tls", options_.tls};
+  if (options_.tls != "none")
+    argv.insert(argv.end(), {"--cert", dir_.str("server.pem"), "--key", dir_.str("server.key")});
+  if (!options_.auth.empty()) argv.insert(argv.end(), {"--auth", options_.auth});
+  if (options_.bearers) argv.insert(argv.end(), {"--bearers", bearers_file()});
+  if (!options_.only.empty()) argv.insert(argv.end(), {"--only", options_.only});
+  process_.start(argv, dir_.str("server.log"));
   if (!wait_for_port(port_))
     throw std::runtime_error("the SMTP test server did not start: " + read_file(dir_.str("server.log")));
 }
@@ -123,10 +145,7 @@ Dovecot::Dovecot(bool move_capability, bool tls) : imap_port_(free_port()) {
   const std::string d = dir_.str();
   if (tls) {
     imaps_port_ = free_port();
-    const std::string cmd = "/usr/bin/openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
-                            "-addext subjectAltName=IP:127.0.0.1 -keyout " + d + "/key.pem -out " + d +
-                            "/cert.pem >" + d + "/openssl.log 2>&1";
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl req failed");
+    make_test_pki(d);
   }
   fs::create_directories(dir_.path() / "home" / "guichet" / "Maildir");
   chown((d + "/home").c_str(), 1000, 1000);
@@ -144,7 +163,7 @@ Dovecot::Dovecot(bool move_capability, bool tls) : imap_port_(free_port()) {
       "/dovecot.log\n"
       "info_log_path = " +
       d + "/dovecot.log\n" +
-      (tls ? "ssl = yes\nssl_cert = <" + d + "/cert.pem\nssl_key = <" + d + "/key.pem\n" : std::string("ssl = no\n")) +
+      (tls ? "ssl = yes\nssl_cert = <" + d + "/server.pem\nssl_key = <" + d + "/server.key\n" : std::string("ssl = no\n")) +
       "disable_plaintext_auth = no\n"
       "auth_mechanisms = plain login\n"
       "mail_location = maildir:~/Maildir\n"

@@ -31,14 +31,33 @@ class Process {
   pid_t pid_ = -1;
 };
 
+// A test certificate authority and a certificate it signed for 127.0.0.1 (and localhost), made
+// with openssl in `dir`: ca.pem, server.pem, server.key. A client trusts the server only when told
+// to trust ca.pem, as with a town's own CA.
+void make_test_pki(const std::string& dir);
+
+// How the SMTP test server takes connections (smtp_server.py's options).
+struct SmtpOptions {
+  std::string tls = "none";  // none | starttls (AUTH only once it is on) | smtps (implicit TLS)
+  std::string auth;          // "user:password": AUTH PLAIN and LOGIN, required before MAIL FROM
+  bool bearers = false;      // AUTH XOAUTH2 (required) with the tokens listed in bearers_file()
+  std::string only;          // offer this one mechanism ("LOGIN")
+};
+
 // aiosmtpd on loopback: delivered mail lands in dir()/NNNN.eml (envelope in NNNN.json).
 class SmtpServer {
  public:
   explicit SmtpServer(int port = 0);
+  explicit SmtpServer(SmtpOptions options);
   void start();
   void stop() { process_.stop(); }
   int port() const { return port_; }
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const {
+    return (options_.tls == "smtps" ? "smtps://127.0.0.1:" : "smtp://127.0.0.1:") + std::to_string(port_);
+  }
+  std::string ca_file() const { return dir_.str("ca.pem"); }            // with tls
+  std::string bearers_file() const { return dir_.str("bearers"); }      // valid XOAUTH2 tokens
+  std::string log() const { return read_file(dir_.str("server.log")); }
   std::string dir() const { return dir_.str("mail"); }
   // ok | 451 | 451-once | 550 (see smtp_server.py)
   void set_mode(const std::string& mode) { write_file(dir_.path() / "mail" / "mode", mode); }
@@ -49,6 +68,7 @@ class SmtpServer {
  private:
   TempDir dir_;
   int port_;
+  SmtpOptions options_;
   Process process_;
 };
 
@@ -61,7 +81,7 @@ namespace guichet::test {
 // `doveadm save`. `move_capability`: false announces a capability list without MOVE.
 class Dovecot {
  public:
-  // `tls`: a self-signed certificate for 127.0.0.1 (ca_file()), STARTTLS on imap_port() and
+  // `tls`: a certificate for 127.0.0.1 signed by a test CA (ca_file()), STARTTLS on imap_port() and
   // implicit TLS on imaps_port().
   explicit Dovecot(bool move_capability = true, bool tls = false);
   ~Dovecot() { stop(); }
@@ -69,7 +89,7 @@ class Dovecot {
   void stop();
   int imap_port() const { return imap_port_; }
   int imaps_port() const { return imaps_port_; }
-  std::string ca_file() const { return dir_.str("cert.pem"); }
+  std::string ca_file() const { return dir_.str("ca.pem"); }
   std::string url(const std::string& folder = "INBOX") const {
     return "imap://127.0.0.1:" + std::to_string(imap_port_) + "/" + folder;
   }
