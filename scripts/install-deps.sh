@@ -13,9 +13,12 @@ if [[ "${1:-}" == "--test" ]]; then
   # Real servers for the integration tests, started by the suite on loopback: an SMTP receiver
   # (aiosmtpd) and Dovecot (IMAP, and LMTP for seeding unseen mail).
   # The web view's tests drive a real Chromium through chromium-driver and python3-selenium
-  # (fonts-dejavu-core: the screenshots show text, not boxes). mandoc lints the man pages.
+  # (fonts-dejavu-core: the screenshots show text, not boxes). mandoc lints the man pages; the
+  # package test builds the .deb (debhelper, dpkg-dev; no fakeroot: Rules-Requires-Root: no) and
+  # checks it (lintian).
   packages+=(clang clang-tidy libclang-rt-14-dev python3-aiosmtpd dovecot-imapd dovecot-lmtpd
-             chromium chromium-driver python3-selenium fonts-dejavu-core mandoc)
+             chromium chromium-driver python3-selenium fonts-dejavu-core mandoc
+             debhelper dpkg-dev lintian)
 fi
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second Quick start command, and what CI runs (.ci/run): install, build, and run the
-# whole test suite twice (plain, then under AddressSanitizer + UndefinedBehaviorSanitizer), then a
-# short fuzzing run of the MIME parser.
+# whole test suite twice (plain, then under AddressSanitizer + UndefinedBehaviorSanitizer), a
+# short fuzzing run of the MIME parser, then the Debian package built, installed, upgraded under a
+# running daemon, removed and purged (scripts/package-test.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -31,3 +32,6 @@ LSAN_OPTIONS=suppressions=$root/tests/lsan.supp \
   build-fuzz/fuzz/fuzz_parse -max_total_time="$fuzz_seconds" -max_len=65536 -rss_limit_mb=2048 \
   -print_final_stats=1 build-fuzz/corpus 2>&1 | tail -15
 echo "fuzz: no crash in ${fuzz_seconds}s"
+
+echo "== the Debian package"
+bash scripts/package-test.sh
