@@ -20,7 +20,10 @@ int report_probe(const std::vector<transport::ProbeStep>& steps, bool json) {
                 << std::string(s.step.size() < 10 ? 10 - s.step.size() : 1, ' ') << s.detail << "\n";
   }
   if (!failed) return 0;
-  const bool unreachable = failed->step == "resolve" || failed->step == "connect";
+  // A server or token endpoint out of reach may come back by itself (75); a refusal is the
+  // configuration's to mend (78): a password, a certificate, an expired client secret.
+  const bool unreachable = failed->step == "resolve" || failed->step == "connect" ||
+                           (failed->step == "OAuth2" && failed->detail.find(" is unreachable") != std::string::npos);
   return static_cast<int>(unreachable ? Errc::temp_fail : Errc::config);
 }
 

@@ -28,10 +28,15 @@ namespace {
 const yaml::Keys kMailboxKeys{
     "mailboxes",
     {"name", "url", "tls", "user", "password_file", "password_env", "department", "after", "sent_folder",
-     "poll_seconds", "start", "address", "password_credential", "oauth2_token_file", "tls_ca_file", "watch"}};
+     "poll_seconds", "start", "address", "password_credential", "oauth2_token_file", "tls_ca_file", "watch",
+     "oauth2"}};
 const yaml::Keys kSmtpKeys{"smtp",
                            {"url", "user", "password_file", "password_env", "password_credential", "oauth2_token_file",
-                            "tls", "tls_ca_file", "timeout_seconds", "retry_hours", "from"}};
+                            "tls", "tls_ca_file", "timeout_seconds", "retry_hours", "from", "oauth2"}};
+const yaml::Keys kOAuth2Keys{"oauth2",
+                             {"provider", "tenant", "token_url", "client_id", "client_secret_file", "client_secret_env",
+                              "client_secret_credential", "refresh_token_file", "refresh_token_env",
+                              "refresh_token_credential", "scope", "tls_ca_file", "timeout_seconds"}};
 const yaml::Keys kTopKeys{"", {"commune", "database", "reference_prefix", "timezone", "calendar", "directory", "rules",
                                 "templates", "mailboxes", "smtp", "acknowledgements", "admin", "alert_after_minutes",
                                 "address_separator", "trusted_authserv_id", "token_key_file", "token_key_credential",
@@ -74,6 +79,59 @@ void read_credentials(YamlDoc& doc, const YAML::Node& n, const std::string& base
   if (given > 1) doc.error(n, "give one of password_file, password_env, password_credential, oauth2_token_file");
 }
 
+// One secret named three ways, "<stem>_file", "<stem>_env" or "<stem>_credential"; at most one.
+SecretRef read_secret_ref(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir, const std::string& stem) {
+  SecretRef r;
+  if (auto v = doc.string(n, (stem + "_file").c_str())) r.file = resolve(base_dir, *v);
+  if (auto v = doc.string(n, (stem + "_env").c_str())) r.env = *v;
+  if (auto v = doc.string(n, (stem + "_credential").c_str())) r.credential = *v;
+  if (!r.file.empty() + !r.env.empty() + !r.credential.empty() > 1)
+    doc.error(n, "give one of " + stem + "_file, " + stem + "_env, " + stem + "_credential");
+  return r;
+}
+
+// The oauth2: block of a mailbox or of smtp. `owner` is the map holding it, for the checks that
+// involve its other keys (a user, no password beside it).
+std::optional<OAuth2> read_oauth2(YamlDoc& doc, const YAML::Node& owner, const std::string& base_dir,
+                                  const std::string& user, bool has_password) {
+  const YAML::Node n = owner["oauth2"];
+  if (!n.IsDefined()) return std::nullopt;
+  if (!doc.expect_map(n, "oauth2")) return std::nullopt;
+  doc.check_keys(n, kOAuth2Keys);
+  OAuth2 o;
+  if (auto v = doc.string(n, "provider")) {
+    o.provider = *v;
+    if (!one_of(o.provider, {"microsoft", "google"}))
+      doc.error(n["provider"], "provider must be \"microsoft\" or \"google\" (or leave it out and give token_url)");
+  }
+  if (auto v = doc.string(n, "tenant")) o.tenant = *v;
+  if (auto v = doc.string(n, "token_url")) {
+    o.token_url = *v;
+    if (!istarts_with(o.token_url, "https://")) doc.error(n["token_url"], "token_url must start with https://");
+  }
+  if (auto v = doc.string(n, "client_id", true)) o.client_id = *v;
+  o.client_secret = read_secret_ref(doc, n, base_dir, "client_secret");
+  o.refresh_token = read_secret_ref(doc, n, base_dir, "refresh_token");
+  if (auto v = doc.string(n, "scope")) o.scope = *v;
+  if (auto v = doc.string(n, "tls_ca_file")) o.tls_ca_file = resolve(base_dir, *v);
+  if (auto v = doc.integer(n, "timeout_seconds", 1, 600)) o.timeout_seconds = static_cast<int>(*v);
+  if (o.provider == "microsoft" && o.tenant.empty() && o.token_url.empty())
+    doc.error(n, "oauth2: provider microsoft needs tenant (the directory id or domain), or token_url");
+  if (o.provider.empty() && o.token_url.empty()) doc.error(n, "oauth2: give provider (microsoft, google) or token_url");
+  // Client credentials authenticate the application itself: without a secret there is nothing to
+  // show (a public client can only refresh a token it was given).
+  if (o.refresh_token.empty() && o.client_secret.empty())
+    doc.error(n, "oauth2: give client_secret_file (or _env, _credential) for the client-credentials flow, "
+                 "or refresh_token_file (or _env, _credential) for the refresh-token flow");
+  if (o.provider == "google" && o.refresh_token.empty())
+    doc.error(n, "oauth2: provider google needs refresh_token_file (or _env, _credential): Google gives mail "
+                 "access to a delegated account, not to client credentials");
+  if (user.empty()) doc.error(n, "oauth2: the mailbox or smtp block needs user (the account the token is for)");
+  if (has_password) doc.error(n, "oauth2: give it instead of password_file, password_env, password_credential or "
+                                 "oauth2_token_file, not beside them");
+  return o;
+}
+
 Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
   Mailbox m;
   doc.check_keys(n, kMailboxKeys);
@@ -94,6 +152,7 @@ Mailbox read_mailbox(YamlDoc& doc, const YAML::Node& n, const std::string& base_
   if (!m.address.empty() && !mail::valid_address(m.address))
     doc.error(n[n["address"].IsDefined() ? "address" : "user"], "\"" + m.address + "\" is not a mail address");
   read_credentials(doc, n, base_dir, m.password, m.oauth2_token);
+  m.oauth2 = read_oauth2(doc, n, base_dir, m.user, !m.password.empty() || !m.oauth2_token.empty());
   if (auto v = doc.string(n, "department")) m.department = *v;
   if (auto v = doc.string(n, "after")) {
     m.after = *v;
@@ -121,6 +180,7 @@ Smtp read_smtp(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
   }
   if (auto v = doc.string(n, "user")) s.user = *v;
   read_credentials(doc, n, base_dir, s.password, s.oauth2_token);
+  s.oauth2 = read_oauth2(doc, n, base_dir, s.user, !s.password.empty() || !s.oauth2_token.empty());
   if (auto v = doc.string(n, "tls_ca_file")) s.tls_ca_file = resolve(base_dir, *v);
   if (auto v = doc.string(n, "tls")) {
     s.tls = *v;
@@ -138,7 +198,7 @@ Smtp read_smtp(YamlDoc& doc, const YAML::Node& n, const std::string& base_dir) {
 }  // namespace
 
 std::vector<yaml::Keys> accepted_keys() {
-  return {kTopKeys,       kMailboxKeys,  kSmtpKeys, kAcknowledgementKeys,
+  return {kTopKeys,      kMailboxKeys,   kSmtpKeys, kOAuth2Keys,   kAcknowledgementKeys,
           kProcedureKeys, kDeadlineKeys, kWebKeys,  kRetentionKeys};
 }
 

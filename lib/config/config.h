@@ -18,6 +18,22 @@ namespace guichet::config {
 
 inline constexpr const char* kDefaultPath = "/etc/guichet/guichet.yaml";
 
+// OAuth2 done by guichet itself (README, "Microsoft 365 and Google"): the token is fetched over
+// HTTPS, kept in memory, refreshed before it expires, and never written to a log. Two flows:
+// client credentials (Microsoft 365 shared mailboxes: an application's id and secret) and, when a
+// refresh token is given, the refresh-token flow (Google, a delegated account).
+struct OAuth2 {
+  std::string provider;      // microsoft | google | "" (then token_url is required)
+  std::string tenant;        // microsoft: the directory (tenant) id or its domain
+  std::string token_url;     // https://…; default from the provider
+  std::string client_id;
+  SecretRef client_secret;   // client_secret_file / _env / _credential
+  SecretRef refresh_token;   // refresh_token_file / _env / _credential: the refresh-token flow
+  std::string scope;         // default: microsoft's https://outlook.office365.com/.default (client credentials)
+  std::string tls_ca_file;   // trust this CA for the token endpoint besides the system's
+  int timeout_seconds = defaults::oauth2_timeout_seconds;
+};
+
 struct Mailbox {
   std::string name;                   // used in logs, `--mailbox`, and as the source of each message
   std::string url;                    // imap://, imaps:// or maildir:///path
@@ -27,6 +43,7 @@ struct Mailbox {
   // password_file (a resolved path), password_env or password_credential (a systemd credential):
   SecretRef password;
   SecretRef oauth2_token;             // oauth2_token_file: XOAUTH2 bearer token, refreshed by another tool
+  std::optional<OAuth2> oauth2;       // or guichet fetches the token itself
   std::optional<std::string> department;  // where its mail goes when no rule decides
   // After a message is committed: flag (keyword $Guichet; \Seen left as a human left it) |
   // seen ($Guichet and \Seen) | move:Folder | leave (nothing at all).
@@ -51,6 +68,7 @@ struct Smtp {
   std::string user;
   SecretRef password;                 // password_file, password_env or password_credential
   SecretRef oauth2_token;             // oauth2_token_file
+  std::optional<OAuth2> oauth2;       // or guichet fetches the token itself
   std::string tls = "required";
   std::string tls_ca_file;            // trust this CA besides the system's
   int timeout_seconds = defaults::smtp_timeout_seconds;  // connect and whole-transaction timeout

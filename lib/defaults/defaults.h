@@ -29,6 +29,9 @@ inline constexpr int retry_hours = 72;
 inline constexpr std::int64_t outbox_backoff_first_seconds = 60;
 inline constexpr std::int64_t outbox_backoff_max_seconds = 3600;
 inline constexpr int smtp_timeout_seconds = 60;
+// OAuth2 token endpoints: the whole request's limit; a token is renewed this long before it expires.
+inline constexpr int oauth2_timeout_seconds = 30;
+inline constexpr int oauth2_renew_before_seconds = 300;
 
 // RFC 3834 loop brakes: acknowledgements to one address.
 inline constexpr int acknowledgements_per_day = 3;

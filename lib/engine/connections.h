@@ -14,8 +14,14 @@
 
 namespace guichet::engine {
 
+// `oauth2`: guichet fetches the token itself (transport/oauth2.h), one cache per client in the
+// process; else the password or the token file.
 Result<transport::Credentials> credentials(const std::string& user, const SecretRef& password,
-                                           const SecretRef& oauth2_token);
+                                           const SecretRef& oauth2_token,
+                                           const std::optional<config::OAuth2>& oauth2 = std::nullopt);
+
+// The token endpoint and scope an oauth2: block means: the provider's defaults filled in.
+transport::OAuth2Client oauth2_client(const config::OAuth2& oauth2);
 
 // What it takes to reach an IMAP mailbox (not a Maildir) or the SMTP server: the URL, the
 // credentials resolved, TLS.

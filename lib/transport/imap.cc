@@ -435,6 +435,10 @@ std::vector<ProbeStep> probe_imap(const ImapSettings& s, const std::string& star
   const std::string tls = implicit_tls     ? "implicit TLS (imaps), the certificate verified"
                           : s.tls_required ? "STARTTLS, the certificate verified"
                                            : "none: plain text (tls: none)";
+  if (auto token = oauth2_step(s.credentials)) {
+    steps.push_back(*token);
+    if (!token->ok) return steps;
+  }
   ImapConnection conn(s);
   if (auto r = conn.open(); !r) {
     const std::string at = conn.failed_step().empty() ? "connect" : conn.failed_step();
@@ -448,7 +452,7 @@ std::vector<ProbeStep> probe_imap(const ImapSettings& s, const std::string& star
   std::string caps;
   for (const auto& c : conn.capabilities()) caps += (caps.empty() ? "" : " ") + c;
   steps.push_back({"login", true,
-                   "as " + s.credentials.user + (s.credentials.bearer.empty() ? "" : " (XOAUTH2)") +
+                   "as " + s.credentials.user + (s.credentials.bearer.empty() && !s.credentials.oauth2 ? "" : " (XOAUTH2)") +
                        "; the server offers: " + caps});
   auto listed = conn.run("LIST \"\" \"*\"");
   if (!listed) {

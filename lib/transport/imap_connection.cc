@@ -70,9 +70,17 @@ Result<void> ImapConnection::open() {
   const std::string url = server_url(s_.url);
   api.easy_setopt(h, CURLOPT_URL, url.c_str());
   const Credentials& c = s_.credentials;
+  // A token fetched from the identity provider first: when it refuses, that is the step that
+  // failed, and no connection is made.
+  auto bearer = c.current_bearer();
+  if (!bearer) {
+    api.easy_cleanup(h);
+    failed_step_ = "OAuth2";
+    return make_error(Errc::temp_fail, bearer.error().message);
+  }
   if (!c.user.empty()) api.easy_setopt(h, CURLOPT_USERNAME, c.user.c_str());
-  if (!c.bearer.empty()) {
-    api.easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c.bearer.c_str());
+  if (!bearer->empty()) {
+    api.easy_setopt(h, CURLOPT_XOAUTH2_BEARER, bearer->c_str());
     api.easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
   } else if (!c.password.empty()) {
     api.easy_setopt(h, CURLOPT_PASSWORD, c.password.c_str());
@@ -95,6 +103,7 @@ Result<void> ImapConnection::open() {
     // A server that closes the connection or answers NO to LOGIN after the greeting is a refused
     // login, whatever curl calls it.
     failed_step_ = !login_text_.empty() ? "login" : transport::failed_step(rc);
+    if (failed_step_ == "login") c.refused();
     std::string what = url + ": " + api.easy_strerror(rc);
     if (!login_text_.empty()) what += ": " + login_text_;
     api.easy_cleanup(h);

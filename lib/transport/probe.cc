@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <ctime>
 #include <filesystem>
 
 #include "util/strings.h"
@@ -11,6 +12,16 @@
 namespace guichet::transport {
 
 namespace fs = std::filesystem;
+
+std::optional<ProbeStep> oauth2_step(const Credentials& c) {
+  if (!c.oauth2) return std::nullopt;
+  auto token = c.current_bearer();
+  if (!token) return ProbeStep{"OAuth2", false, token.error().message};
+  const std::int64_t minutes = (c.oauth2->expires_at() - std::time(nullptr)) / 60;
+  return ProbeStep{"OAuth2", true,
+                   "a token from " + c.oauth2->token_url() + " for " + c.user + ", valid " + std::to_string(minutes) +
+                       " min"};
+}
 
 // The host and port of scheme://[user@]host[:port]/…, with the scheme's port by default.
 std::pair<std::string, std::string> host_and_port(const std::string& url) {

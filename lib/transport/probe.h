@@ -3,6 +3,7 @@
 // sent on the way.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,10 @@ struct ProbeStep {
 std::pair<std::string, std::string> host_and_port(const std::string& url);
 // The host of a URL looked up as the connection will do it: its addresses, or why not.
 ProbeStep resolve_step(const std::string& url);
+
+// With an oauth2: block, the token fetched from the identity provider (its step "OAuth2"), before
+// any connection; nullopt without one.
+std::optional<ProbeStep> oauth2_step(const Credentials& c);
 
 // resolve, connect, TLS, login, folders (LIST), folder (EXAMINE: read-only), first run (what
 // `start` would take: "now", "all" or "since:YYYY-MM-DD").

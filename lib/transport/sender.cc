@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Where the server is and how to log in, for a send and for `smtp test` alike.
-void set_server_options(const CurlApi& api, CURL* h, const SmtpSettings& s) {
+void set_server_options(const CurlApi& api, CURL* h, const SmtpSettings& s, const std::string& bearer) {
   api.easy_setopt(h, CURLOPT_URL, s.url.c_str());
   if (s.tls_required && istarts_with(s.url, "smtp://"))
     api.easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));  // STARTTLS or nothing
@@ -29,8 +29,8 @@ void set_server_options(const CurlApi& api, CURL* h, const SmtpSettings& s) {
   const Credentials& c = s.credentials;
   if (!c.user.empty()) {
     api.easy_setopt(h, CURLOPT_USERNAME, c.user.c_str());
-    if (!c.bearer.empty()) {
-      api.easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c.bearer.c_str());
+    if (!bearer.empty()) {
+      api.easy_setopt(h, CURLOPT_XOAUTH2_BEARER, bearer.c_str());
       api.easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
     } else {
       api.easy_setopt(h, CURLOPT_PASSWORD, c.password.c_str());
@@ -58,8 +58,12 @@ class SmtpSender final : public Sender {
     if (!handle_) handle_ = api.easy_init();
     if (!handle_) return {SendResult::Status::temporary, "curl_easy_init failed"};
     CURL* h = handle_;
+    // A token the identity provider refuses is the set-up's fault: the mail waits, the log and
+    // `guichet status` say what the provider said.
+    auto bearer = cfg_.credentials.current_bearer();
+    if (!bearer) return {SendResult::Status::temporary, bearer.error().message, true};
     // The same handle for every mail: libcurl keeps the connection (and the login) between them.
-    set_server_options(api, h, cfg_);
+    set_server_options(api, h, cfg_, *bearer);
     const std::string mail_from = "<" + from + ">";
     api.easy_setopt(h, CURLOPT_MAIL_FROM, mail_from.c_str());
     curl_slist* rcpt = api.slist_append(nullptr, ("<" + to + ">").c_str());
@@ -101,6 +105,7 @@ class SmtpSender final : public Sender {
     // A refused login, a certificate, STARTTLS missing, "authentication required" (530), "encryption
     // required" (538): the town's configuration, not the recipient. Keep the mail and retry (the log
     // and `guichet status` say why) rather than fail it for good.
+    if (rc == CURLE_LOGIN_DENIED) cfg_.credentials.refused();
     const bool setup = rc == CURLE_LOGIN_DENIED || rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_CONNECT_ERROR ||
                        rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || code == 530 ||
                        code == 534 || code == 535 || code == 538;
@@ -203,6 +208,11 @@ int server_lines(CURL*, curl_infotype type, char* data, size_t size, void* user)
 std::vector<ProbeStep> probe_smtp(const SmtpSettings& s) {
   std::vector<ProbeStep> steps{resolve_step(s.url)};
   if (!steps.back().ok) return steps;
+  if (auto token = oauth2_step(s.credentials)) {
+    steps.push_back(*token);
+    if (!token->ok) return steps;
+  }
+  const auto bearer = s.credentials.current_bearer();  // the one just fetched, from the cache
   const auto [host, port] = host_and_port(s.url);
   const auto& lib = curl();
   if (!lib) {
@@ -216,7 +226,7 @@ std::vector<ProbeStep> probe_smtp(const SmtpSettings& s) {
     return steps;
   }
   // The same options as a send, but connect-only: greeting, EHLO, STARTTLS, AUTH, then QUIT.
-  set_server_options(api, h, s);
+  set_server_options(api, h, s, bearer ? *bearer : std::string());
   const bool implicit_tls = istarts_with(s.url, "smtps://");
   const Credentials& c = s.credentials;
   api.easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);

@@ -7,8 +7,9 @@
 With --tls starttls the server offers STARTTLS (and AUTH only once it is on, as real submission
 servers do); with --tls smtps it speaks TLS from the first byte (port 465 style). With --auth
 (and/or --bearers) it offers AUTH PLAIN and LOGIN (and XOAUTH2) and refuses MAIL FROM before a
-successful login, "530 5.7.0 Authentication required". --bearers names a file of valid OAuth2
-access tokens, one per line, read at each AUTH XOAUTH2 (a test's token endpoint writes it).
+successful login, "530 5.7.0 Authentication required". --bearers names the file of OAuth2 access
+tokens the test identity provider issued (token_server.py: "<token> <username> <expires at>" per
+line), read at each AUTH XOAUTH2: a token there, not expired, for the user logging in, is accepted.
 
 Each accepted mail is written to DIR/NNNN.eml exactly as received, with its envelope in
 DIR/NNNN.json. The reply to RCPT TO is read from DIR/mode at each transaction, so that a test can
@@ -79,11 +80,15 @@ class Handler:
                 return AuthResult(success=False, handled=True)
         fields = dict(f.split("=", 1) for f in blob.decode("utf-8", "replace").split("\x01") if "=" in f)
         token = fields.get("auth", "").removeprefix("Bearer ").strip()
+        valid = set()
         try:
             with open(self.bearers) as f:
-                valid = {line.strip() for line in f if line.strip()}
+                for line in f:
+                    words = line.split()
+                    if words and (len(words) < 3 or float(words[2]) > time.time()):
+                        valid.add(words[0])
         except FileNotFoundError:
-            valid = set()
+            pass
         if token and token in valid:
             return AuthResult(success=True, auth_data=LoginPassword(fields.get("user", "").encode(), b""))
         await server.challenge_auth(base64.b64encode(b'{"status":"401","schemes":"bearer","scope":"mail"}'),

@@ -106,7 +106,6 @@ SmtpServer::SmtpServer(int port) : port_(port ? port : free_port()) { fs::create
 SmtpServer::SmtpServer(SmtpOptions options) : port_(free_port()), options_(std::move(options)) {
   fs::create_directories(dir_.path() / "mail");
   if (options_.tls != "none") make_test_pki(dir_.str());
-  if (options_.bearers) write_file(dir_.path() / "bearers", "");
 }
 
 void SmtpServer::start() {
@@ -115,7 +114,7 @@ void SmtpServer::start() {
   if (options_.tls != "none")
     argv.insert(argv.end(), {"--cert", dir_.str("server.pem"), "--key", dir_.str("server.key")});
   if (!options_.auth.empty()) argv.insert(argv.end(), {"--auth", options_.auth});
-  if (options_.bearers) argv.insert(argv.end(), {"--bearers", bearers_file()});
+  if (!options_.bearers.empty()) argv.insert(argv.end(), {"--bearers", options_.bearers});
   if (!options_.only.empty()) argv.insert(argv.end(), {"--only", options_.only});
   process_.start(argv, dir_.str("server.log"));
   if (!wait_for_port(port_))
@@ -133,6 +132,24 @@ std::vector<std::string> files_with(const std::string& dir, const std::string& e
   return out;
 }
 }  // namespace
+
+TokenServer::TokenServer() : port_(free_port()) {
+  fs::create_directories(dir_.path() / "idp");
+  make_test_pki(dir_.str());
+}
+
+void TokenServer::start() {
+  process_.start({"/usr/bin/python3", std::string(GUICHET_SOURCE_DIR) + "/tests/servers/token_server.py",
+                  std::to_string(port_), dir_.str("idp"), dir_.str("server.pem"), dir_.str("server.key")},
+                 dir_.str("server.log"));
+  if (!wait_for_port(port_))
+    throw std::runtime_error("the token server did not start: " + read_file(dir_.str("server.log")));
+}
+
+int TokenServer::requests() const {
+  const std::string all = fs::exists(dir_.path() / "idp" / "requests") ? read_file(dir_.str("idp/requests")) : "";
+  return static_cast<int>(std::count(all.begin(), all.end(), '\n'));
+}
 
 std::vector<std::string> SmtpServer::received() const { return files_with(dir(), ".eml"); }
 std::vector<std::string> SmtpServer::envelopes() const { return files_with(dir(), ".json"); }
@@ -194,6 +211,25 @@ void Dovecot::start() {
   process_.start({"/usr/sbin/dovecot", "-F", "-c", config()}, dir_.str("dovecot.out"));
   if (!wait_for_port(imap_port_, 20))
     throw std::runtime_error("Dovecot did not start: " + read_file(dir_.str("dovecot.out")) + log());
+}
+
+void Dovecot::use_oauth2(const TokenServer& idp) {
+  write_file(dir_.path() / "oauth2.conf.ext",
+             "introspection_mode = post\nintrospection_url = " + idp.introspection_url() +
+                 "\nusername_attribute = username\nactive_attribute = active\nactive_value = true\n"
+                 "tls_ca_cert_file = " + idp.ca_file() + "\ntimeout_msecs = 5000\n");
+  std::string conf = read_file(config());
+  auto replace = [&conf](const std::string& from, const std::string& to) {
+    const size_t at = conf.find(from);
+    if (at == std::string::npos) throw std::runtime_error("dovecot.conf has no " + from);
+    conf.replace(at, from.size(), to);
+  };
+  replace("auth_mechanisms = plain login\n", "auth_mechanisms = plain login xoauth2 oauthbearer\n");
+  // Each login goes to the passdb of its mechanism: a token is never tried as a password.
+  replace("passdb {\n  driver = passwd-file\n", "passdb {\n  driver = passwd-file\n  mechanisms = plain login\n");
+  conf += "passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = " + dir_.str("oauth2.conf.ext") +
+          "\n}\n";
+  write_file(config(), conf);
 }
 
 void Dovecot::stop() { process_.stop(); }

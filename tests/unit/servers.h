@@ -40,7 +40,7 @@ void make_test_pki(const std::string& dir);
 struct SmtpOptions {
   std::string tls = "none";  // none | starttls (AUTH only once it is on) | smtps (implicit TLS)
   std::string auth;          // "user:password": AUTH PLAIN and LOGIN, required before MAIL FROM
-  bool bearers = false;      // AUTH XOAUTH2 (required) with the tokens listed in bearers_file()
+  std::string bearers;       // AUTH XOAUTH2 with the tokens a TokenServer issued (its bearers_file())
   std::string only;          // offer this one mechanism ("LOGIN")
 };
 
@@ -56,7 +56,6 @@ class SmtpServer {
     return (options_.tls == "smtps" ? "smtps://127.0.0.1:" : "smtp://127.0.0.1:") + std::to_string(port_);
   }
   std::string ca_file() const { return dir_.str("ca.pem"); }            // with tls
-  std::string bearers_file() const { return dir_.str("bearers"); }      // valid XOAUTH2 tokens
   std::string log() const { return read_file(dir_.str("server.log")); }
   std::string dir() const { return dir_.str("mail"); }
   // ok | 451 | 451-once | 550 (see smtp_server.py)
@@ -69,6 +68,31 @@ class SmtpServer {
   TempDir dir_;
   int port_;
   SmtpOptions options_;
+  Process process_;
+};
+
+// An OAuth2 identity provider on loopback over HTTPS (tests/servers/token_server.py), its
+// certificate signed by a test CA (ca_file()): a token endpoint and Dovecot's introspection.
+class TokenServer {
+ public:
+  TokenServer();
+  void start();
+  void stop() { process_.stop(); }
+  std::string token_url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/token"; }
+  std::string introspection_url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/introspect"; }
+  std::string ca_file() const { return dir_.str("ca.pem"); }
+  std::string bearers_file() const { return dir_.str("idp/bearers"); }
+  // {"client-id": {"secret": …, "refresh_tokens": […], "username": …, "secret_expired": …}}
+  void set_clients(const std::string& json) { write_file(dir_.path() / "idp" / "clients.json", json); }
+  void set_mode(const std::string& mode) { write_file(dir_.path() / "idp" / "mode", mode); }  // ok | html | 503
+  void set_expires_in(int seconds) { write_file(dir_.path() / "idp" / "expires_in", std::to_string(seconds)); }
+  int requests() const;  // token requests answered so far
+  std::string clients() const { return read_file(dir_.str("idp/clients.json")); }
+  std::string log() const { return read_file(dir_.str("server.log")); }
+
+ private:
+  TempDir dir_;
+  int port_;
   Process process_;
 };
 
@@ -93,6 +117,9 @@ class Dovecot {
   std::string url(const std::string& folder = "INBOX") const {
     return "imap://127.0.0.1:" + std::to_string(imap_port_) + "/" + folder;
   }
+  // Before start(): XOAUTH2 and OAUTHBEARER logins checked by Dovecot's oauth2 passdb against the
+  // identity provider's introspection endpoint (the user must be the token's username).
+  void use_oauth2(const TokenServer& idp);
   // Runs doveadm with `args` for the user; returns its exit status.
   int doveadm(const std::string& args, const std::string& input = "") const;
   void deliver(const std::string& raw, const std::string& folder = "INBOX") const;

@@ -195,6 +195,7 @@ TEST_CASE("man: the examples of the pages load as they are written", "[man]") {
   auto config = config::parse(config_examples[0], "guichet.yaml.5", "/etc/guichet");
   INFO((config.ok() ? std::string() : config.error().message));
   REQUIRE(config.ok());
-  CHECK(config->mailboxes.size() == 1);
+  REQUIRE(config->mailboxes.size() == 2);
+  CHECK(config->mailboxes[1].oauth2.has_value());  // Microsoft 365 through OAuth2
   CHECK(config->retention.closed == "5 ans");
 }

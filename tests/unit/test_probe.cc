@@ -91,7 +91,8 @@ TEST_CASE("mailbox test: every step of a good mailbox, what the first run takes,
   // Read-only: both mails still unseen, no $Guichet, no database written.
   transport::ImapSettings is;
   is.url = dovecot.url();
-  is.credentials = {"guichet", "secret", ""};
+  is.credentials.user = "guichet";
+  is.credentials.password = "secret";
   is.tls_required = false;
   transport::ImapMailbox box(is);
   auto uids = box.uids_after(0);
