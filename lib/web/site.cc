@@ -465,7 +465,13 @@ Result<void> serve_unix(Site& site, const std::string& path, const std::function
   if (ok) {
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     ::unlink(path.c_str());
-    ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(fd, 64) == 0;
+    // Created 0660 at once: a chmod after bind() left a moment in which anyone could connect (a
+    // test under ASan saw the socket 0755). umask is per process: other threads creating a file
+    // in this instant get a stricter mode, never a looser one.
+    const mode_t previous = ::umask(0117);
+    ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::umask(previous);
+    ok = ok && ::listen(fd, 64) == 0;
   }
   if (!ok) {
     server.stop();
@@ -473,7 +479,7 @@ Result<void> serve_unix(Site& site, const std::string& path, const std::function
     if (fd >= 0) ::close(fd);
     return make_error(Errc::temp_fail, "web: cannot listen on unix:" + path + ": " + std::strerror(errno));
   }
-  ::chmod(path.c_str(), 0660);  // the proxy's group may connect; nobody else
+  ::chmod(path.c_str(), 0660);  // the proxy's group may connect; nobody else (whatever umask said)
   spdlog::info("web: listening on unix:{} (relayed to 127.0.0.1:{}, which answers these relays only)", path, port);
   struct Connection {
     std::thread thread;
