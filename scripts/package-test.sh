@@ -12,9 +12,13 @@ cd "$root"
 out=$root/build-deb
 say() { echo "package: $*"; }
 fail() { echo "package: FAILED: $*" >&2; exit 1; }
+# dpkg's word for guichet here: installed, config-files (removed), half-installed…; "" or
+# not-installed when there is nothing of it.
+package_state() { dpkg-query -W -f '${db:Status-Status}' guichet 2>/dev/null || true; }
+present() { local s; s=$(package_state); [[ -n $s && $s != not-installed ]]; }
 
 if [[ $(id -u) -ne 0 ]]; then fail "run as root (it installs and purges the package)"; fi
-if dpkg-query -W -f '${Status}' guichet 2>/dev/null | grep -q 'installed\|config-files' || [[ -e /var/lib/guichet ]]; then
+if present || [[ -e /var/lib/guichet ]]; then
   say "SKIPPED: guichet is installed on this machine (or /var/lib/guichet exists), and this test purges it"
   exit 0
 fi
@@ -62,9 +66,7 @@ work=$(mktemp -d /tmp/guichet-package.XXXXXX)
 daemon_pid=""
 cleanup() {
   [[ -n $daemon_pid ]] && kill "$daemon_pid" 2>/dev/null || true
-  if dpkg-query -W -f '${Status}' guichet 2>/dev/null | grep -q 'installed\|config-files'; then
-    apt-get purge -y -qq guichet >/dev/null 2>&1 || true
-  fi
+  if present; then apt-get purge -y -qq guichet >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
