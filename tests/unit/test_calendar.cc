@@ -1,6 +1,7 @@
 // The French administrative calendar (lib/calendar): holidays, working days, deemed decisions.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 
@@ -36,6 +37,41 @@ TEST_CASE("French public holidays, and Alsace-Moselle's two more", "[calendar]")
   CHECK(is_public_holiday(D(2026, 12, 26), Region::alsace_moselle));
   CHECK_FALSE(is_public_holiday(D(2026, 12, 26), Region::metropole));
   CHECK(public_holidays(2026, Region::alsace_moselle).size() == 13);
+}
+
+TEST_CASE("the quick holiday test says what the list of holidays says from 1900 to 2300", "[calendar]") {
+  // is_public_holiday answers without building the list; every day of four centuries, both calendars.
+  for (Region region : {Region::metropole, Region::alsace_moselle}) {
+    int mismatches = 0, holidays = 0, distinct = 0;
+    for (int year = 1900; year <= 2300; ++year) {
+      auto listed = public_holidays(year, region);
+      std::vector<Date> days;
+      for (const auto& h : listed) days.push_back(h.date);
+      std::sort(days.begin(), days.end());
+      distinct += static_cast<int>(std::unique(days.begin(), days.end()) - days.begin());
+      for (Date d = D(year, 1, 1); d.year == year; d = add_days(d, 1)) {
+        bool in_list = std::any_of(listed.begin(), listed.end(), [&](const Holiday& h) { return h.date == d; });
+        holidays += in_list;
+        if (in_list != is_public_holiday(d, region)) {
+          if (++mismatches < 5) FAIL_CHECK(d.iso());
+        }
+      }
+    }
+    CHECK(mismatches == 0);
+    // Ascension falls on 1 or 8 May some years: one day, two holidays.
+    CHECK(holidays == distinct);
+    CHECK(holidays > 401 * (region == Region::metropole ? 11 : 13) - 40);
+  }
+}
+
+TEST_CASE("days late count jours ouvres one by one and over years too", "[calendar]") {
+  int by_steps = 0;
+  for (Date d = D(2026, 1, 1); d < D(2028, 3, 1); d = add_days(d, 1))
+    by_steps += is_working_day(add_days(d, 1), Region::metropole);
+  CHECK(working_days_between(D(2026, 1, 1), D(2028, 3, 1), Region::metropole) == by_steps);
+  CHECK(working_days_between(D(2026, 12, 24), D(2026, 12, 28), Region::metropole) == 1);
+  CHECK(working_days_between(D(2026, 12, 24), D(2026, 12, 28), Region::alsace_moselle) == 1);
+  CHECK(working_days_between(D(2026, 12, 28), D(2026, 12, 24), Region::metropole) == 0);
 }
 
 TEST_CASE("working days are Monday to Friday except public holidays", "[calendar]") {
