@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 #include <nlohmann/json.hpp>
 
 #include "util/sha256.h"
@@ -16,13 +15,9 @@ namespace {
 // Attachments smaller than this stay inline: a hole costs more than it saves.
 constexpr size_t kMinHoleContent = 2048;
 
-// Encodes `data` as base64, inserting `eol` every `line` characters (never after the last line).
-// A tight loop into a flat buffer, then line copies: this runs twice per attachment on ingest.
-std::string encode_base64(std::string_view data, size_t line, std::string_view eol) {
+// Encodes `data` as base64 into `o`, which has room for (size + 2) / 3 * 4 characters.
+void encode_base64_flat(std::string_view data, char* o) {
   static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const size_t flat_size = (data.size() + 2) / 3 * 4;
-  std::string flat(flat_size, '\0');
-  char* o = flat.data();
   const auto* in = reinterpret_cast<const unsigned char*>(data.data());
   size_t i = 0;
   for (; i + 3 <= data.size(); i += 3, o += 4) {
@@ -40,6 +35,14 @@ std::string encode_base64(std::string_view data, size_t line, std::string_view e
     o[2] = i + 1 < data.size() ? alphabet[(v >> 6) & 63] : '=';
     o[3] = '=';
   }
+}
+
+// Encodes `data` as base64, inserting `eol` every `line` characters (never after the last line).
+// A tight loop into a flat buffer, then line copies: this runs for every attachment read back.
+std::string encode_base64(std::string_view data, size_t line, std::string_view eol) {
+  const size_t flat_size = (data.size() + 2) / 3 * 4;
+  std::string flat(flat_size, '\0');
+  encode_base64_flat(data, flat.data());
   if (line == 0 || flat_size <= line) return flat;
   const size_t breaks = (flat_size - 1) / line;
   std::string out;
@@ -103,6 +106,39 @@ std::string holes_json(const std::vector<Hole>& holes) {
   return j.dump();
 }
 
+// Whether `raw` holds, from `pos`, exactly `content` encoded as base64_lines(content, line, eol);
+// the length of that text if so. Encodes a line at a time and compares it in place: no copy of
+// the attachment's text is made (a scanned PDF is megabytes).
+std::optional<size_t> matches_base64_lines(std::string_view raw, size_t pos, std::string_view content, size_t line,
+                                           std::string_view eol) {
+  // Whole lines are 3/4 of `line` bytes of content when the line length is a multiple of 4.
+  if (line % 4 != 0) {
+    std::string encoded = encode_base64(content, line, eol);
+    if (raw.compare(pos, encoded.size(), encoded) != 0) return std::nullopt;
+    return encoded.size();
+  }
+  // A chunk of whole lines is encoded into one buffer, then compared line by line.
+  const size_t per_line = line / 4 * 3;
+  constexpr size_t kLinesPerChunk = 256;
+  std::string flat((per_line * kLinesPerChunk + 2) / 3 * 4, '\0');
+  const size_t start = pos;
+  for (size_t at = 0; at < content.size(); at += per_line * kLinesPerChunk) {
+    std::string_view chunk = content.substr(at, per_line * kLinesPerChunk);
+    encode_base64_flat(chunk, flat.data());
+    const size_t chunk_chars = (chunk.size() + 2) / 3 * 4;
+    for (size_t c = 0; c < chunk_chars; c += line) {
+      if (at > 0 || c > 0) {
+        if (raw.compare(pos, eol.size(), eol) != 0) return std::nullopt;
+        pos += eol.size();
+      }
+      const size_t n = std::min(line, chunk_chars - c);
+      if (raw.compare(pos, n, std::string_view(flat).substr(c, n)) != 0) return std::nullopt;
+      pos += n;
+    }
+  }
+  return pos - start;
+}
+
 // Finds where `content`'s base64 starts in `raw` and checks that the whole encoded run can be
 // regenerated. Returns the hole, or nullopt when this attachment must stay inline.
 std::optional<Hole> find_hole(std::string_view raw, const BlobRef& blob) {
@@ -117,12 +153,14 @@ std::optional<Hole> find_hole(std::string_view raw, const BlobRef& blob) {
   h.line = eol_pos - pos;
   h.eol = raw.compare(eol_pos, 2, "\r\n") == 0 ? "\r\n" : "\n";
   if (h.line == 0) return std::nullopt;
-  std::string encoded = base64_lines(blob.content, h.line, h.eol);
-  if (raw.compare(pos, encoded.size(), encoded) != 0) return std::nullopt;
-  h.length = encoded.size();
+  auto length = matches_base64_lines(raw, pos, blob.content, h.line, h.eol);
+  if (!length) return std::nullopt;
+  h.length = *length;
   h.sha256 = blob.sha256;
   return h;
 }
+
+Result<std::string> splice(const EncodedRaw& stored, const std::function<Result<std::string>(const Hole&)>& hole_text);
 
 }  // namespace
 
@@ -158,21 +196,24 @@ EncodedRaw encode_raw(std::string_view raw, const std::vector<BlobRef>& blobs) {
   EncodedRaw out = pack(skeleton, raw.size());
   out.holes = holes_json(kept);
   if (!kept.empty()) {
-    // Prove the round trip before trusting it with the only copy of a resident's mail.
-    std::map<std::string, std::string_view> by_sha;
-    for (const BlobRef& b : blobs) by_sha.emplace(b.sha256, b.content);
-    auto back = decode_raw(out, [&](const std::string& sha) -> std::optional<std::string> {
-      auto it = by_sha.find(sha);
-      if (it == by_sha.end()) return std::nullopt;
-      return std::string(it->second);
+    // Prove the round trip before trusting it with the only copy of a resident's mail: the mail
+    // is put back together by decode_raw's own code, from what is stored. Each hole's text is the
+    // original's, since find_hole has just compared it with the regenerated base64 (and
+    // matches_base64_lines is tested to agree with base64_lines, which reading back uses).
+    auto back = splice(out, [&](const Hole& h) -> Result<std::string> {
+      if (h.offset > raw.size() || h.length > raw.size() - h.offset) return Error{Errc::data, "hole outside the mail"};
+      return std::string(raw.substr(h.offset, h.length));
     });
     if (!back || *back != raw) out = pack(raw, raw.size());  // store it whole
   }
   return out;
 }
 
-Result<std::string> decode_raw(const EncodedRaw& stored,
-                               const std::function<std::optional<std::string>(const std::string&)>& fetch) {
+namespace {
+
+// decode_raw's work, with the text of each hole given by `hole_text`: the attachment's base64
+// regenerated when a mail is read back, the original bytes when encode_raw checks its work.
+Result<std::string> splice(const EncodedRaw& stored, const std::function<Result<std::string>(const Hole&)>& hole_text) {
   std::vector<Hole> holes;
   size_t removed = 0;
   try {
@@ -209,14 +250,31 @@ Result<std::string> decode_raw(const EncodedRaw& stored,
       return Error{Errc::data, "stored raw message has inconsistent holes"};
     out.append(skeleton, from, literal);
     from += literal;
-    auto content = fetch(h.sha256);
-    if (!content) return Error{Errc::data, "attachment blob " + h.sha256 + " is missing"};
-    std::string encoded = base64_lines(*content, h.line, h.eol);
-    if (encoded.size() != h.length) return Error{Errc::data, "attachment blob " + h.sha256 + " does not match"};
-    out.append(encoded);
+    auto encoded = hole_text(h);
+    if (!encoded) return encoded.error();
+    if (encoded->size() != h.length) return Error{Errc::data, "attachment blob " + h.sha256 + " does not match"};
+    out.append(*encoded);
   }
   out.append(skeleton, from, std::string::npos);
   return out;
+}
+
+}  // namespace
+
+Result<std::string> decode_raw(const EncodedRaw& stored,
+                               const std::function<std::optional<std::string>(const std::string&)>& fetch) {
+  return splice(stored, [&](const Hole& h) -> Result<std::string> {
+    auto content = fetch(h.sha256);
+    if (!content) return Error{Errc::data, "attachment blob " + h.sha256 + " is missing"};
+    return base64_lines(*content, h.line, h.eol);
+  });
+}
+
+PreparedRaw prepare_raw(std::string_view raw, const mail::Message& parsed) {
+  std::vector<BlobRef> blobs;
+  blobs.reserve(parsed.attachments.size());
+  for (const auto& a : parsed.attachments) blobs.push_back(BlobRef{a.sha256, a.content});
+  return PreparedRaw{sha256_hex(raw), encode_raw(raw, blobs)};
 }
 
 }  // namespace guichet::store

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mail/message.h"
 #include "util/result.h"
 
 namespace guichet::store {
@@ -32,6 +33,15 @@ struct BlobRef {
 };
 
 EncodedRaw encode_raw(std::string_view raw, const std::vector<BlobRef>& blobs);
+
+// A raw mail made ready for the store away from the database: its SHA-256 and its encoding, with
+// `parsed`'s attachments as the blobs. Pure (no store, no shared state), so that the ingest can run
+// it on another thread than the one writing the database (engine/prefetch.h).
+struct PreparedRaw {
+  std::string sha256;
+  EncodedRaw encoded;
+};
+PreparedRaw prepare_raw(std::string_view raw, const mail::Message& parsed);
 
 // `fetch(sha256)` returns a blob's content, or nullopt when missing.
 Result<std::string> decode_raw(const EncodedRaw& stored,

@@ -477,21 +477,27 @@ Result<std::string> Store::split(std::int64_t message_row, int year, std::int64_
 }
 
 Result<std::int64_t> Store::put_raw(std::string_view raw, const mail::Message& parsed) {
+  return put_raw(raw, parsed, prepare_raw(raw, parsed));
+}
+
+Result<std::int64_t> Store::put_raw(std::string_view raw, const mail::Message& parsed, const PreparedRaw& prepared) {
   // No look-up by hash: identical bytes are the same Message-ID and content, so decide() has
   // already made them a duplicate; an index on the hash would cost a random insert per mail.
-  std::string sha = sha256_hex(raw);
-  std::vector<BlobRef> blobs;
+  if (prepared.encoded.size != raw.size()) return Error{Errc::software, "put_raw: prepared for another mail"};
   for (const auto& a : parsed.attachments) {
     auto put = impl_->stmt("INSERT INTO blobs (sha256, size, data) VALUES (?1, ?2, ?3) ON CONFLICT (sha256) DO NOTHING");
     if (!put) return put.error();
     (*put)->bind(1, a.sha256).bind(2, static_cast<std::int64_t>(a.size)).bind_blob(3, a.content);
     if (auto r = (*put)->run(); !r) return r.error();
-    blobs.push_back(BlobRef{a.sha256, a.content});
   }
-  EncodedRaw enc = encode_raw(raw, blobs);
+  const EncodedRaw& enc = prepared.encoded;
   auto ins = impl_->stmt("INSERT INTO raw_messages (sha256, size, encoding, holes, data) VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!ins) return ins.error();
-  (*ins)->bind(1, sha).bind(2, static_cast<std::int64_t>(raw.size())).bind(3, enc.encoding).bind(4, enc.holes);
+  (*ins)
+      ->bind(1, prepared.sha256)
+      .bind(2, static_cast<std::int64_t>(raw.size()))
+      .bind(3, enc.encoding)
+      .bind(4, enc.holes);
   (*ins)->bind_blob(5, enc.data);
   if (auto r = (*ins)->run(); !r) return r.error();
   return impl_->db.last_insert_id();

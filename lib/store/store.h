@@ -17,6 +17,7 @@
 #include "store/kinds.h"
 #include "store/mailbox_state.h"
 #include "store/outbox.h"
+#include "store/raw_codec.h"
 #include "store/search.h"
 #include "store/search_index.h"
 #include "store/sqlite.h"
@@ -277,6 +278,8 @@ class Store {
 
   // Stores the exact bytes (deduplicated by SHA-256) and each attachment's content once.
   Result<std::int64_t> put_raw(std::string_view raw, const mail::Message& parsed);
+  // The same with the encoding already made (prepare_raw, store/raw_codec.h), off the store's thread.
+  Result<std::int64_t> put_raw(std::string_view raw, const mail::Message& parsed, const PreparedRaw& prepared);
   Result<std::string> raw(std::int64_t message_row);
 
   // The reference the next request received in `year` will get (read-only: `rules test`).
