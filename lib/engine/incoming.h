@@ -25,6 +25,7 @@ struct Incoming {
   std::int64_t now = 0;
   std::int64_t arrived = 0;  // when the town's server received it
   threading::Decision decision;
+  const store::PreparedRaw* stored = nullptr;  // the raw copy's encoding, when made beforehand
 };
 
 // Stores the raw bytes, the message on `request_id`, where it was seen and its thread ids.

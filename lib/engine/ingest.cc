@@ -54,7 +54,7 @@ Result<std::int64_t> record_message(store::Store& store, const Incoming& in, std
                                     store::MessageRole role, const std::optional<std::string>& agent,
                                     const std::string& matched_by, bool participant) {
   const mail::Message& m = in.m;
-  auto raw_id = store.put_raw(in.raw, m);
+  auto raw_id = in.stored ? store.put_raw(in.raw, m, *in.stored) : store.put_raw(in.raw, m);
   if (!raw_id) return raw_id.error();
   store::NewMessage nm{request_id, *raw_id, in.hash, in.arrived, matched_by, in.keys, role, agent};
   auto row = store.add_message(nm, m, in.now);
@@ -139,13 +139,9 @@ Result<Outcome> ingest_sent(store::Store& store, const Incoming& in, const Inges
   return out;
 }
 
-}  // namespace
-
-Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::Source& where,
-                       const IngestOptions& options, const Clock& clock) {
-  Incoming in;
-  in.raw = raw;
-  in.m = mail::parse(raw, options.limits);
+// ingest()'s work once the mail is parsed, wherever that was done.
+Result<Outcome> ingest_parsed(store::Store& store, Incoming& in, const store::Source& where,
+                              const IngestOptions& options, const Clock& clock) {
   mail::Message& m = in.m;
   in.source = where;
   if (in.source.recipient.empty()) in.source.recipient = to_lower(m.delivered_to);
@@ -153,8 +149,6 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
   const std::int64_t now = in.now;
   in.arrived = mail::received_at(m, now);
   const std::int64_t arrived = in.arrived;
-  in.hash = threading::content_hash(m);
-  in.keys = threading::message_keys(m);
   // Windows count from when the mail arrived, so an import of old mail threads as it did live.
   auto found = threading::look_up(store, m, in.hash, in.keys, options.threading, arrived);
   if (!found) return found.error();
@@ -342,6 +336,41 @@ Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::S
         return e.error();
     }
   }
+  return out;
+}
+
+}  // namespace
+
+Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::Source& where,
+                       const IngestOptions& options, const Clock& clock) {
+  Incoming in;
+  in.raw = raw;
+  in.m = mail::parse(raw, options.limits);
+  in.hash = threading::content_hash(in.m);
+  in.keys = threading::message_keys(in.m);
+  return ingest_parsed(store, in, where, options, clock);
+}
+
+ParsedMail parse_mail(std::string raw, const mail::ParseLimits& limits) {
+  ParsedMail p;
+  p.raw = std::move(raw);
+  p.m = mail::parse(p.raw, limits);
+  p.hash = threading::content_hash(p.m);
+  p.keys = threading::message_keys(p.m);
+  p.stored = store::prepare_raw(p.raw, p.m);
+  return p;
+}
+
+Result<Outcome> ingest(store::Store& store, ParsedMail& mail, const store::Source& where, const IngestOptions& options,
+                       const Clock& clock) {
+  Incoming in;
+  in.raw = mail.raw;
+  in.m = std::move(mail.m);
+  in.hash = std::move(mail.hash);
+  in.keys = std::move(mail.keys);
+  in.stored = &mail.stored;
+  auto out = ingest_parsed(store, in, where, options, clock);
+  mail.m = std::move(in.m);
   return out;
 }
 

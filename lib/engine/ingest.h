@@ -61,4 +61,21 @@ struct Outcome {
 Result<Outcome> ingest(store::Store& store, std::string_view raw, const store::Source& source,
                        const IngestOptions& options, const Clock& clock);
 
+// What ingest needs from a mail that depends on its bytes alone: parsed, its content keys, and
+// its raw copy encoded for the store. parse_mail touches no store and no shared state, so the
+// daemon runs it on the fetching thread while the store's thread ingests the mail before
+// (engine/prefetch.h): on two cores, parsing and the database work at the same time.
+struct ParsedMail {
+  std::string raw;
+  mail::Message m;
+  std::string hash;
+  store::MessageKeys keys;
+  store::PreparedRaw stored;
+};
+ParsedMail parse_mail(std::string raw, const mail::ParseLimits& limits);
+
+// ingest() for a mail parse_mail has prepared; `mail.m` gains the threading's notes.
+Result<Outcome> ingest(store::Store& store, ParsedMail& mail, const store::Source& source, const IngestOptions& options,
+                       const Clock& clock);
+
 }  // namespace guichet::engine

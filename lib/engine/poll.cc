@@ -160,20 +160,20 @@ Result<PollResult> MailboxPoller::poll(store::Store& store, const Setup& setup, 
     return {};
   };
   {
-    Prefetcher ahead(source, uids, validity, kFetchAhead, stop);
+    Prefetcher ahead(source, uids, validity, kFetchAhead, options.limits, stop);
     std::uint32_t reached = 0;
     std::uint32_t last = start->last;
     while (auto next = ahead.next()) {
       if (stop && stop()) break;
-      if (!next->raw) {
+      if (!next->mail) {
         if (auto r = commit(); !r) return r.error();
-        return next->raw.error();
+        return next->mail.error();
       }
       const std::uint32_t uid = next->uid;
       reached = uid;
       if (auto r = batch.begin(); !r) return r.error();
-      auto out = ingest(store, *next->raw, store::Source{mailbox_.name, source.location(validity, uid), ""}, options,
-                        clock);
+      auto out =
+          ingest(store, *next->mail, store::Source{mailbox_.name, source.location(validity, uid), ""}, options, clock);
       if (!out) return out.error();  // the open batch rolls back: those messages come again next poll
       if (durable) {
         last = std::max(uid, last);

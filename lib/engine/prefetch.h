@@ -1,7 +1,8 @@
-// Fetching ahead: a thread of its own fetches the next messages (at most `depth` ahead) while the
-// caller parses, routes and stores the current one, so that the network and the database work at
-// the same time. The source belongs to that thread until the Prefetcher is destroyed (which stops
-// and joins it); nothing fetched reaches the server's flags before the caller commits it.
+// Fetching ahead: a thread of its own fetches and parses the next messages (at most `depth` ahead,
+// engine::parse_mail) while the caller threads, routes and stores the current one, so that the
+// network, the parsing and the database work at the same time. The source belongs to that thread
+// until the Prefetcher is destroyed (which stops and joins it); nothing fetched reaches the
+// server's flags before the caller commits it.
 #pragma once
 
 #include <condition_variable>
@@ -14,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "engine/ingest.h"
+#include "mail/parse.h"
 #include "transport/source.h"
 
 namespace guichet::engine {
@@ -22,11 +25,11 @@ class Prefetcher {
  public:
   struct Fetched {
     std::uint32_t uid;
-    Result<std::string> raw;
+    Result<ParsedMail> mail;
   };
 
   Prefetcher(transport::Source& source, std::vector<std::uint32_t> uids, std::uint32_t uidvalidity, size_t depth,
-             std::function<bool()> stop);
+             mail::ParseLimits limits, std::function<bool()> stop);
   ~Prefetcher();
   Prefetcher(const Prefetcher&) = delete;
   Prefetcher& operator=(const Prefetcher&) = delete;
@@ -42,6 +45,7 @@ class Prefetcher {
   const std::vector<std::uint32_t> uids_;
   const std::uint32_t uidvalidity_;
   const size_t depth_;
+  const mail::ParseLimits limits_;
   const std::function<bool()> stop_;
   std::mutex mu_;
   std::condition_variable cv_;
