@@ -139,12 +139,8 @@ Result<std::string> read_stdin() {
 
 Result<std::string> read_one(const std::string& path) {
   if (path == "-") return read_stdin();
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return Error{Errc::no_input, path + ": cannot read"};
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  if (f.bad()) return Error{Errc::io, path + ": read error"};
-  return ss.str();
+  // Sized once from the file's length: a stream copy through a stringbuf was 5 % of a Maildir poll.
+  return read_file(path);
 }
 
 }  // namespace guichet::transport
