@@ -38,3 +38,47 @@ TEST_CASE("bare 8-bit header text", "[rfc2047]") {
   REQUIRE(problems.size() == 1);
   CHECK(problems[0] == "header: unlabelled 8-bit text decoded as windows-1252");
 }
+
+TEST_CASE("base64 decodes a group at a time and a character at a time alike", "[mime]") {
+  // Every byte value, at every length from 0 to 200: each padding, each position of a line break.
+  std::string bytes;
+  for (int i = 0; i < 200; ++i) bytes.push_back(static_cast<char>((i * 37 + 11) & 0xff));
+  static const char* al = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  auto encode = [&](std::string_view in) {
+    std::string out;
+    for (size_t i = 0; i < in.size(); i += 3) {
+      unsigned v = static_cast<unsigned char>(in[i]) << 16;
+      if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+      if (i + 2 < in.size()) v |= static_cast<unsigned char>(in[i + 2]);
+      out += al[v >> 18];
+      out += al[(v >> 12) & 63];
+      out += i + 1 < in.size() ? al[(v >> 6) & 63] : '=';
+      out += i + 2 < in.size() ? al[v & 63] : '=';
+    }
+    return out;
+  };
+  for (size_t n = 0; n <= bytes.size(); ++n) {
+    const std::string plain = bytes.substr(0, n);
+    const std::string b64 = encode(plain);
+    for (size_t cut : {size_t{1}, size_t{3}, size_t{5}, size_t{76}}) {
+      // Line breaks (and a stray space) every `cut` characters: groups then straddle them.
+      std::string broken;
+      for (size_t i = 0; i < b64.size(); i += cut) broken += b64.substr(i, cut) + (i % 2 ? "\r\n" : " \n");
+      std::string out;
+      guichet::mail::Base64Stats stats;
+      INFO("n " << n << " cut " << cut);
+      CHECK(guichet::mail::base64_decode(broken, out, &stats));
+      CHECK(out == plain);
+      CHECK(stats.invalid == 0);
+      CHECK_FALSE(stats.truncated);
+    }
+  }
+  std::string out;
+  guichet::mail::Base64Stats stats;
+  CHECK_FALSE(guichet::mail::base64_decode("QUJD*REVG", out, &stats));  // one character outside the alphabet
+  CHECK(out == "ABCDEF");
+  CHECK(stats.invalid == 1);
+  CHECK(guichet::mail::base64_decode("QUJDRA", out, &stats));
+  CHECK(out == "ABCD");
+  CHECK(stats.truncated);
+}
