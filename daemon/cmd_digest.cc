@@ -26,7 +26,9 @@ Command add_digest(CLI::App& app) {
     if (!options) return report(options.error());
     const std::int64_t now = ctx.clock->now();
     if (opt->print) {
-      auto digests = engine::compose_digests(*ctx.store, *options, ctx.config.deadlines, now);
+      auto digests = engine::compose_digests(
+          *ctx.store, *options, ctx.config.deadlines, now,
+          [&](const engine::Recipient& to) { return opt->to.empty() || iequals(to.address, opt->to); });
       if (!digests) return report(digests.error());
       int shown = 0;
       for (const auto& d : *digests) {

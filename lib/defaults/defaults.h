@@ -52,6 +52,8 @@ inline constexpr std::string_view missing_pieces_delay = "1 mois";
 inline constexpr int deadlines_every_minutes = 5;
 inline constexpr int digest_minute_of_day = 8 * 60;
 inline constexpr int digest_unanswered_days = 5;
+// Each list of a digest shows this many requests, then says how many more (a mail read on a phone).
+inline constexpr int digest_list_max = 30;
 inline constexpr int working_day_start_minute = 9 * 60;
 inline constexpr int working_day_end_minute = 17 * 60;
 

@@ -379,21 +379,56 @@ bool in_scope(const RequestInfo& r, const Audience& a) {
 
 }  // namespace
 
+namespace {
+
+// One list of a digest: its requests (most urgent first where it says so), of which the first
+// defaults::digest_list_max are written out; the count says how many there are in all.
+struct Section {
+  const char* name;
+  std::vector<std::pair<const RequestInfo*, int>> items;  // with the sort key: larger first
+};
+
+}  // namespace
+
 Result<std::vector<Digest>> compose_digests(store::Store& store, const IngestOptions& options,
-                                            const config::Deadlines& deadlines, std::int64_t now) {
+                                            const config::Deadlines& deadlines, std::int64_t now,
+                                            const std::function<bool(const Recipient&)>& wanted) {
   std::vector<Digest> out;
   if (!options.directory || !options.templates) return out;
   const directory::Directory& dir = *options.directory;
   const Date today = calendar::local_date(now);
   const Date tomorrow = calendar::add_working_days(today, 1, options.region);
   const Date since = calendar::sub_working_days(today, 1, options.region);
+  std::string more_link;
+  if (options.config && !options.config->web.base_url.empty()) more_link = options.config->web.base_url + "/vue";
   auto open = store.open_requests();
   if (!open) return open.error();
   for (const auto& aud : audiences(dir)) {
-    kainjow::mustache::list overdue, due, relances, unanswered, fresh;
+    if (wanted && !wanted(aud.to)) continue;
+    Section overdue{"overdue", {}}, due{"due", {}}, relances{"relances", {}}, unanswered{"unanswered", {}},
+        fresh{"new", {}};
     int count = 0;
     for (const auto& r : *open) {
       if (!in_scope(r, aud)) continue;
+      const Date received = calendar::local_date(r.received_at);
+      bool listed = false;
+      if (auto d = parse_date(r.response_due_on); d && awaiting_answer(r)) {
+        if (*d < today)
+          overdue.items.emplace_back(&r, calendar::working_days_between(*d, today, options.region)), listed = true;
+        else if (*d <= tomorrow)
+          due.items.emplace_back(&r, 0), listed = true;
+      }
+      if (r.relances > 0 && awaiting_answer(r)) relances.items.emplace_back(&r, r.relances), listed = true;
+      const int days_open = calendar::days_between(received, today);
+      if (!r.first_answer_at && days_open > deadlines.unanswered_days)
+        unanswered.items.emplace_back(&r, days_open), listed = true;
+      if (received >= since && received < today) fresh.items.emplace_back(&r, 0), listed = true;
+      count += listed;
+    }
+    // What a reader acts on first: the latest, the most chased, the longest unanswered. A whole
+    // commune's backlog (an import of old mail) would make a digest of thousands of lines, a
+    // mail nobody reads on a phone and megabytes composed for each reader: the count says all.
+    auto entry = [&](const RequestInfo& r) {
       templates::Data e;
       e.set("reference", r.reference);
       e.set("subject", r.subject.empty() ? std::string("(sans objet)") : r.subject);
@@ -404,37 +439,34 @@ Result<std::vector<Digest>> compose_digests(store::Store& store, const IngestOpt
       e.set("received_date", calendar::french_date(received));
       e.set("days_open", std::to_string(calendar::days_between(received, today)));
       e.set("relances", std::to_string(r.relances));
-      bool listed = false;
-      if (auto d = parse_date(r.response_due_on); d && awaiting_answer(r)) {
+      if (auto d = parse_date(r.response_due_on)) {
         e.set("due_date", calendar::french_date(*d));
         e.set("days_late", std::to_string(calendar::working_days_between(*d, today, options.region)));
-        if (*d < today)
-          overdue.push_back(e), listed = true;
-        else if (*d <= tomorrow)
-          due.push_back(e), listed = true;
       }
-      if (r.relances > 0 && awaiting_answer(r)) relances.push_back(e), listed = true;
-      if (!r.first_answer_at && calendar::days_between(received, today) > deadlines.unanswered_days)
-        unanswered.push_back(e), listed = true;
-      if (received >= since && received < today) fresh.push_back(e), listed = true;
-      count += listed;
-    }
+      return e;
+    };
     templates::Data g;
     g.set("scope", aud.scope);
     g.set("unanswered_days", std::to_string(deadlines.unanswered_days));
-    g.set("any", !overdue.empty() || !due.empty() || !relances.empty());
-    auto list = [&](const char* name, const kainjow::mustache::list& l) {
+    g.set("any", !overdue.items.empty() || !due.items.empty() || !relances.items.empty());
+    for (Section* section : {&overdue, &due, &relances, &unanswered, &fresh}) {
+      auto& items = section->items;
+      std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+      const size_t shown = std::min(items.size(), static_cast<size_t>(defaults::digest_list_max));
+      kainjow::mustache::list l;
+      for (size_t i = 0; i < shown; ++i) l.push_back(entry(*items[i].first));
+      const std::string name = section->name;
       g.set(name, l);
-      if (l.empty())
-        g.set(std::string(name) + "_count", false);
+      if (items.empty())
+        g.set(name + "_count", false);
       else
-        g.set(std::string(name) + "_count", std::to_string(l.size()));
-    };
-    list("overdue", overdue);
-    list("due", due);
-    list("relances", relances);
-    list("unanswered", unanswered);
-    list("new", fresh);
+        g.set(name + "_count", std::to_string(items.size()));
+      if (items.size() > shown)
+        g.set(name + "_more", std::to_string(items.size() - shown));
+      else
+        g.set(name + "_more", false);
+    }
+    if (!more_link.empty()) g.set("link", more_link);
     templates::Data data;
     data.set("commune", options.commune);
     data.set("today", calendar::french_date(today));
@@ -455,7 +487,14 @@ Result<DeadlineRun> send_digests(store::Store& store, const IngestOptions& optio
   if (deadlines.digest_minute < 0 || !calendar::is_working_day(today, options.region) ||
       t.hour * 60 + t.minute < deadlines.digest_minute)
     return run;
-  auto digests = compose_digests(store, options, deadlines, now);
+  // Only those not sent yet today are composed: a restart's catch-up costs nothing.
+  std::optional<Error> failed;
+  auto digests = compose_digests(store, options, deadlines, now, [&](const Recipient& to) {
+    auto sent_today = store.has_digest(to.address, today.iso());
+    if (!sent_today) failed = sent_today.error();
+    return sent_today && !*sent_today;
+  });
+  if (failed) return *failed;
   if (!digests) return digests.error();
   std::string from = options.outgoing.fallback_from;
   if (options.config)

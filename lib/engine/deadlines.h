@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,8 +87,12 @@ struct Digest {
   std::string text;
   int count = 0;      // requests it lists
 };
+// Each list shows its first defaults::digest_list_max requests (the latest, the most chased, the
+// longest unanswered first) and says how many more there are. Only the digests of the
+// recipients `wanted` accepts (all, without it) are composed.
 Result<std::vector<Digest>> compose_digests(store::Store& store, const IngestOptions& options,
-                                            const config::Deadlines& deadlines, std::int64_t now);
+                                            const config::Deadlines& deadlines, std::int64_t now,
+                                            const std::function<bool(const Recipient&)>& wanted = {});
 // Sends today's digests that were not sent yet, on working days from `digest_at` on (caught up
 // later the same day if the daemon was down at that hour).
 Result<DeadlineRun> send_digests(store::Store& store, const IngestOptions& options, const config::Deadlines& deadlines,

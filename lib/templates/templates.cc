@@ -44,8 +44,9 @@ const Vocabulary& vocabulary() {
                              "deemed_decision_date", "days_open", "days_late", "status", "due_date", "channel",
                              "relances"});
     root.names["requests"] = entry;
-    Vocabulary digest = node({"scope", "unanswered_days", "any", "overdue_count", "due_count", "relances_count",
-                              "unanswered_count", "new_count"});
+    Vocabulary digest =
+        node({"scope", "unanswered_days", "any", "overdue_count", "due_count", "relances_count", "unanswered_count",
+              "new_count", "overdue_more", "due_more", "relances_more", "unanswered_more", "new_more", "link"});
     for (const char* list : {"overdue", "due", "relances", "unanswered", "new"}) digest.names[list] = entry;
     root.names["digest"] = digest;
     return root;

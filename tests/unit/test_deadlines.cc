@@ -274,6 +274,30 @@ TEST_CASE("the daily digest: once per recipient per working day, from its hour, 
   CHECK(print.out.find("Lampadaire éteint") != std::string::npos);
 }
 
+TEST_CASE("a digest shows the first thirty of a list, the latest first, and counts the rest", "[deadlines][digest]") {
+  Town t("deadlines:\n  digest_at: 'off'\nweb:\n  base_url: https://guichet.champignac.example\n");
+  t.clock.set(at(2026, 11, 2));
+  const auto oldest = t.ingest(test::resident_mail("dg-old@example.org", "Trottoir défoncé")).reference;
+  t.clock.set(at(2026, 11, 16));
+  for (int i = 0; i < 40; ++i)
+    t.ingest(test::resident_mail("dg-" + std::to_string(i) + "@example.org", "Demande numéro " + std::to_string(i)));
+  auto digests =
+      engine::compose_digests(*t.st, t.options(), t.setup->config.deadlines, at(2026, 12, 11),
+                              [](const engine::Recipient& to) { return to.address == "v.durand@champignac.example"; });
+  REQUIRE(digests);
+  REQUIRE(digests->size() == 1);  // only the one asked for is composed
+  const std::string& text = digests->front().text;
+  INFO(text);
+  CHECK(digests->front().count == 41);
+  CHECK(text.find("En retard (41)") != std::string::npos);
+  size_t late_lines = 0;
+  for (size_t p = 0; (p = text.find("de retard, confiée", p)) != std::string::npos; ++p) ++late_lines;
+  CHECK(late_lines == 30);
+  CHECK(text.find("… et 11 autre(s), à voir sur https://guichet.champignac.example/vue") != std::string::npos);
+  // The request late the longest comes first.
+  CHECK(text.find(oldest) < text.find("Demande numéro"));
+}
+
 TEST_CASE("guichet deadlines run --now: on the right dates, exactly once across runs", "[deadlines][cli]") {
   Town t("deadlines:\n  digest_at: 'off'\n");
   const auto ref = t.ingest(test::resident_mail("cli-dl@example.org", "Lampadaire éteint")).reference;
