@@ -66,7 +66,9 @@ std::string tagged_subject(std::string_view prefix, std::string_view reference, 
   // Reply and forward prefixes of the clients residents use (English, French, German, Outlook's
   // "RE :" with a space), and earlier tags of ours: "[Réf. 2026-000042]".
   static const char* prefixes[] = {"re:", "re :", "tr:", "tr :", "fwd:", "fw:", "fw :", "aw:", "wg:", "réf:"};
-  const std::string tag = "[" + std::string(prefix) + " ";
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "[" + std::string(…).
+  std::string tag = "[";
+  tag.append(prefix).append(" ");
   for (bool again = true; again;) {
     again = false;
     while (!s.empty() && s.front() == ' ') s.erase(0, 1);
@@ -84,7 +86,8 @@ std::string tagged_subject(std::string_view prefix, std::string_view reference, 
     }
   }
   while (!s.empty() && s.front() == ' ') s.erase(0, 1);
-  std::string out = "[" + std::string(prefix) + " " + std::string(reference) + "]";
+  std::string out = tag;
+  out.append(reference).append("]");
   if (!s.empty()) out += " " + s;
   return out;
 }
